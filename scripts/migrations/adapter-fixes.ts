@@ -1,0 +1,92 @@
+// Work-arounds needed when the WASM schema engine drives the driver adapters (see shared ENV.md).
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { PGlite } from "@electric-sql/pglite";
+import { vector } from "@electric-sql/pglite/vector";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaPg } from "@prisma/adapter-pg";
+
+// pglite-prisma-adapter: executeScript() does not await PGlite.exec(), and executeRaw() goes through the
+// extended protocol, which rejects the multi-statement SQL the engine replays on the shadow database.
+function fixPgliteAdapter(adapter: any, client: PGlite) {
+  const executeRaw = adapter.executeRaw.bind(adapter);
+  adapter.executeRaw = async (query: any) => {
+    if (query.args?.length) return executeRaw(query);
+    const results = await client.exec(query.sql);
+    return results.reduce((rows, result) => rows + (result.affectedRows ?? 0), 0);
+  };
+  adapter.executeScript = async (script: string) => {
+    await client.exec(script);
+  };
+  return adapter;
+}
+
+export function pgliteEngineAdapter(client: PGlite) {
+  const factory: any = new PrismaPGlite(client);
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => fixPgliteAdapter(await connect(), client);
+  factory.connectToShadowDb = async () => {
+    const shadow = new PGlite({ extensions: { vector } });
+    return fixPgliteAdapter(await new PrismaPGlite(shadow).connect(), shadow);
+  };
+  return factory;
+}
+
+// prisma/orm#27403: adapter-pg cannot map catalog columns of type "name" (oid 19) or "char" (oid 18),
+// which the engine's introspection reads; relabel them as text (oid 25), their values are strings already.
+const RELABEL: Record<number, number> = { 18: 25, 19: 25 };
+function relabel(result: any) {
+  for (const r of Array.isArray(result) ? result : [result]) {
+    r?.fields?.forEach((field: any) => {
+      if (RELABEL[field.dataTypeID]) field.dataTypeID = RELABEL[field.dataTypeID];
+    });
+  }
+  return result;
+}
+class CatalogSafeClient extends pg.Client {
+  // @ts-expect-error: one override for pg's many query() overloads
+  query(...args: any[]): any {
+    const callback = args.findIndex((arg) => typeof arg === "function");
+    if (callback >= 0) {
+      const done = args[callback];
+      args[callback] = (error: any, result: any) => done(error, error ? result : relabel(result));
+      return (super.query as any)(...args);
+    }
+    const result = (super.query as any)(...args);
+    return typeof result?.then === "function" ? result.then(relabel) : result;
+  }
+}
+
+// adapter-pg's own shadow database drops the database before closing its pool, and a connectionString
+// overrides the shadow database name; create and drop a throwaway database ourselves (PG >= 13).
+export function pgEngineAdapter(url: string) {
+  const u = new URL(url);
+  const config: any = {
+    host: u.hostname,
+    port: Number(u.port || 5432),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database: u.pathname.slice(1),
+    Client: CatalogSafeClient,
+    allowExitOnIdle: true,
+  };
+  const factory: any = new PrismaPg(config);
+  factory.connectToShadowDb = async () => {
+    const admin = new pg.Client({ ...config, Client: undefined });
+    await admin.connect();
+    const name = `prisma_shadow_${randomUUID().replace(/-/g, "")}`;
+    await admin.query(`CREATE DATABASE "${name}"`);
+    const adapter = await new PrismaPg({ ...config, database: name }).connect();
+    const dispose = adapter.dispose.bind(adapter);
+    adapter.dispose = async () => {
+      try {
+        await dispose();
+      } finally {
+        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await admin.end();
+      }
+    };
+    return adapter;
+  };
+  return factory;
+}

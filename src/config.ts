@@ -1,0 +1,78 @@
+// Every environment variable Threadline reads, parsed and validated once at start-up.
+
+export interface Config {
+  env: "development" | "production" | "test";
+  host: string;
+  port: number;
+  /** postgres://… selects a real server through the pg driver adapter; unset means embedded PGlite. */
+  databaseUrl?: string;
+  dataDir: string;
+  seed: boolean;
+  auth: AuthConfig;
+  limits: { maxPageSize: number; defaultPageSize: number; maxDepth: number; maxAliases: number };
+  logLevel: "debug" | "info" | "warn" | "error";
+  shutdownTimeoutMs: number;
+}
+
+export type AuthConfig =
+  | { mode: "local"; localUser: string }
+  | { mode: "jwt"; secret: string; issuer?: string; audience?: string };
+
+export class ConfigError extends Error {}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = (env[name] ?? "").toLowerCase();
+  if (["", "0", "false", "no", "off"].includes(raw)) return false;
+  if (["1", "true", "yes", "on"].includes(raw)) return true;
+  throw new ConfigError(`${name} must be 1/true or 0/false, got "${env[name]}"`);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const nodeEnv = env.NODE_ENV === "production" ? "production" : env.NODE_ENV === "test" ? "test" : "development";
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError(`DATABASE_URL must be a postgres:// or postgresql:// URL (unset it to use the embedded database)`);
+  }
+  const secret = env.AUTH_JWT_SECRET || undefined;
+  if (secret !== undefined && secret.length < 32) {
+    throw new ConfigError("AUTH_JWT_SECRET must be at least 32 characters (HS256 needs a 256-bit secret)");
+  }
+  const auth: AuthConfig = secret
+    ? { mode: "jwt", secret, issuer: env.AUTH_JWT_ISSUER || undefined, audience: env.AUTH_JWT_AUDIENCE || undefined }
+    : { mode: "local", localUser: env.THREADLINE_LOCAL_USER || "local" };
+  if (auth.mode === "local" && nodeEnv === "production") {
+    throw new ConfigError(
+      "NODE_ENV=production with no authentication configured: set AUTH_JWT_SECRET (single-user local mode is for development only)",
+    );
+  }
+  const logLevel = (env.LOG_LEVEL || "info") as Config["logLevel"];
+  if (!["debug", "info", "warn", "error"].includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be debug, info, warn or error`);
+  const maxPageSize = integer(env, "MAX_PAGE_SIZE", 100, 1, 10_000);
+  return {
+    env: nodeEnv,
+    host: env.HOST || "127.0.0.1",
+    port: integer(env, "PORT", 4000, 0, 65_535),
+    databaseUrl,
+    dataDir: env.THREADLINE_DATA_DIR || "./.threadline",
+    seed: flag(env, "THREADLINE_SEED"),
+    auth,
+    limits: {
+      maxPageSize,
+      defaultPageSize: Math.min(integer(env, "DEFAULT_PAGE_SIZE", 20, 1, 10_000), maxPageSize),
+      maxDepth: integer(env, "MAX_QUERY_DEPTH", 12, 2, 100),
+      maxAliases: integer(env, "MAX_QUERY_ALIASES", 30, 1, 1_000),
+    },
+    logLevel,
+    shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
+  };
+}

@@ -1,0 +1,113 @@
+// One factory for the Prisma client: embedded PGlite (with pgvector) by default, a real PostgreSQL
+// server through the pg driver adapter when a postgres:// URL is given. Migrations run on open.
+import fs from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { PGlite } from "@electric-sql/pglite";
+import { vector } from "@electric-sql/pglite/vector";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "../generated/prisma/client.ts";
+import { applyMigrations, type SqlConnection } from "./migrate.ts";
+
+export type { PrismaClient };
+
+export interface QueryEvent {
+  query: string;
+  durationMs: number;
+}
+
+export interface Database {
+  prisma: PrismaClient;
+  kind: "pglite" | "postgres";
+  /** Where the data lives, for logs (a data folder, or the server URL without its password). */
+  location: string;
+  /** Every SQL statement the client sends; returns an unsubscribe function. */
+  onQuery(listener: (event: QueryEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  databaseUrl?: string;
+  /** A PGlite data folder; `memory://` for a throwaway in-memory database. */
+  dataDir?: string;
+  /** A PGlite data-folder dump to start from (fast per-test databases). */
+  loadDataDir?: Blob | File;
+  migrate?: boolean;
+  log?: (line: string) => void;
+  /** Connection pool size for a real server. */
+  poolSize?: number;
+}
+
+function redact(url: string) {
+  const u = new URL(url);
+  if (u.password) u.password = "***";
+  return u.toString();
+}
+
+export async function openPglite(dataDir: string, loadDataDir?: Blob | File): Promise<PGlite> {
+  if (!dataDir.startsWith("memory://")) fs.mkdirSync(path.resolve(dataDir), { recursive: true });
+  return PGlite.create({ dataDir, loadDataDir, extensions: { vector } });
+}
+
+export async function openDatabase(options: OpenOptions = {}): Promise<Database> {
+  const { migrate = true, log = () => {} } = options;
+  const listeners = new Set<(event: QueryEvent) => void>();
+  let prisma: PrismaClient;
+  let kind: Database["kind"];
+  let location: string;
+  let closeDriver: () => Promise<void>;
+
+  if (options.databaseUrl) {
+    kind = "postgres";
+    location = redact(options.databaseUrl);
+    if (migrate) {
+      const client = new pg.Client({ connectionString: options.databaseUrl });
+      await client.connect();
+      try {
+        const connection: SqlConnection = {
+          query: (sql, params) => client.query(sql, params as unknown[]),
+          exec: async (sql) => void (await client.query(sql)),
+        };
+        await applyMigrations(connection, { log });
+      } finally {
+        await client.end();
+      }
+    }
+    const adapter = new PrismaPg({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    prisma = new PrismaClient({ adapter, log: [{ level: "query", emit: "event" }] });
+    closeDriver = async () => {};
+  } else {
+    kind = "pglite";
+    const dataDir = options.dataDir ?? "memory://";
+    location = dataDir.startsWith("memory://") ? "in memory" : path.resolve(dataDir);
+    const client = await openPglite(dataDir, options.loadDataDir);
+    if (migrate) {
+      const connection: SqlConnection = {
+        query: (sql, params) => client.query(sql, params as unknown[]),
+        exec: async (sql) => void (await client.exec(sql)),
+      };
+      await applyMigrations(connection, { log });
+    }
+    prisma = new PrismaClient({ adapter: new PrismaPGlite(client), log: [{ level: "query", emit: "event" }] });
+    closeDriver = () => client.close();
+  }
+
+  prisma.$on("query", (event) => {
+    for (const listener of listeners) listener({ query: event.query, durationMs: Number(event.duration) });
+  });
+
+  return {
+    prisma,
+    kind,
+    location,
+    onQuery(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      await prisma.$disconnect();
+      await closeDriver();
+    },
+  };
+}
