@@ -9,7 +9,7 @@ export interface Config {
   dataDir: string;
   seed: boolean;
   auth: AuthConfig;
-  limits: { maxPageSize: number; defaultPageSize: number; maxDepth: number; maxAliases: number };
+  limits: { maxDepth: number; maxAliases: number };
   logLevel: "debug" | "info" | "warn" | "error";
   shutdownTimeoutMs: number;
 }
@@ -19,6 +19,9 @@ export type AuthConfig =
   | { mode: "jwt"; secret: string; issuer?: string; audience?: string };
 
 export class ConfigError extends Error {}
+
+/** Connection page sizes: `first`/`last` above `max` is a BAD_USER_INPUT error; absent means `default`. */
+export const PAGE_LIMITS = { max: 100, default: 20 } as const;
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const raw = env[name];
@@ -57,7 +60,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const logLevel = (env.LOG_LEVEL || "info") as Config["logLevel"];
   if (!["debug", "info", "warn", "error"].includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be debug, info, warn or error`);
-  const maxPageSize = integer(env, "MAX_PAGE_SIZE", 100, 1, 10_000);
   return {
     env: nodeEnv,
     host: env.HOST || "127.0.0.1",
@@ -67,8 +69,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seed: flag(env, "THREADLINE_SEED"),
     auth,
     limits: {
-      maxPageSize,
-      defaultPageSize: Math.min(integer(env, "DEFAULT_PAGE_SIZE", 20, 1, 10_000), maxPageSize),
       maxDepth: integer(env, "MAX_QUERY_DEPTH", 12, 2, 100),
       maxAliases: integer(env, "MAX_QUERY_ALIASES", 30, 1, 1_000),
     },

@@ -44,7 +44,7 @@ function relabel(result: any) {
   return result;
 }
 class CatalogSafeClient extends pg.Client {
-  // @ts-expect-error: one override for pg's many query() overloads
+  // One override for pg's many query() overloads.
   query(...args: any[]): any {
     const callback = args.findIndex((arg) => typeof arg === "function");
     if (callback >= 0) {

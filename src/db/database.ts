@@ -93,7 +93,8 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
     closeDriver = () => client.close();
   }
 
-  prisma.$on("query", (event) => {
+  // The client was built with query events on; its type does not carry that, hence the narrow cast.
+  (prisma as unknown as { $on(event: "query", cb: (e: { query: string; duration: number }) => void): void }).$on("query", (event) => {
     for (const listener of listeners) listener({ query: event.query, durationMs: Number(event.duration) });
   });
 

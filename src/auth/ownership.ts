@@ -1,0 +1,35 @@
+// Who owns what: the Prisma `where` fragment that limits each model to one user's rows.
+// Every root query and every mutation that takes an id goes through these, so another user's
+// row is never found, by construction.
+import type { Prisma } from "../generated/prisma/client.ts";
+
+export const ownedBy = {
+  user: (userId: string) => ({ AND: [{ id: userId }] }) satisfies Prisma.UserWhereInput,
+  apiKey: (userId: string) => ({ userId }) satisfies Prisma.ApiKeyWhereInput,
+  conversation: (userId: string) => ({ userId }) satisfies Prisma.ConversationWhereInput,
+  message: (userId: string) => ({ conversation: { userId } }) satisfies Prisma.MessageWhereInput,
+  toolUse: (userId: string) => ({ message: { conversation: { userId } } }) satisfies Prisma.ToolUseWhereInput,
+  link: (userId: string) => ({ message: { conversation: { userId } } }) satisfies Prisma.LinkWhereInput,
+  asset: (userId: string) => ({ message: { conversation: { userId } } }) satisfies Prisma.AssetWhereInput,
+  action: (userId: string) => ({ conversation: { userId } }) satisfies Prisma.ActionWhereInput,
+  preview: (userId: string) => ({ conversation: { userId } }) satisfies Prisma.PreviewWhereInput,
+  conversationChunk: (userId: string) => ({ conversation: { userId } }) satisfies Prisma.ConversationChunkWhereInput,
+  memory: (userId: string) => ({ userId }) satisfies Prisma.MemoryWhereInput,
+  memoryCluster: (userId: string) => ({ userId }) satisfies Prisma.MemoryClusterWhereInput,
+  clusterMembership: (userId: string) => ({ cluster: { userId } }) satisfies Prisma.ClusterMembershipWhereInput,
+  emotionalContext: (userId: string) =>
+    ({ OR: [{ memory: { userId } }, { message: { conversation: { userId } } }] }) satisfies Prisma.EmotionalContextWhereInput,
+  relationshipDynamics: (userId: string) =>
+    ({ OR: [{ conversation: { userId } }, { memory: { userId } }] }) satisfies Prisma.RelationshipDynamicsWhereInput,
+  moodScore: (userId: string) => ({ conversation: { userId } }) satisfies Prisma.MoodScoreWhereInput,
+  moodDelta: (userId: string) => ({ conversation: { userId } }) satisfies Prisma.MoodDeltaWhereInput,
+  deltaPattern: (userId: string) => ({ conversation: { userId } }) satisfies Prisma.DeltaPatternWhereInput,
+  turningPoint: (userId: string) => ({ conversation: { userId } }) satisfies Prisma.TurningPointWhereInput,
+  validationStatus: (userId: string) => ({ memory: { userId } }) satisfies Prisma.ValidationStatusWhereInput,
+  validationResult: (userId: string) => ({ validationStatus: { memory: { userId } } }) satisfies Prisma.ValidationResultWhereInput,
+  qualityMetrics: (userId: string) => ({ memory: { userId } }) satisfies Prisma.QualityMetricsWhereInput,
+  analysisMetadata: (userId: string) =>
+    ({ OR: [{ conversation: { userId } }, { memory: { userId } }] }) satisfies Prisma.AnalysisMetadataWhereInput,
+  deduplicationRecord: (userId: string) => ({ memory: { userId } }) satisfies Prisma.DeduplicationRecordWhereInput,
+  epic: (userId: string) => ({ userId }) satisfies Prisma.EpicWhereInput,
+};

@@ -1,0 +1,56 @@
+// The one Pothos builder: plugins, scalars, the Context type, and the limits every connection obeys.
+import SchemaBuilder from "@pothos/core";
+import PrismaPlugin from "@pothos/plugin-prisma";
+import PrismaUtilsPlugin from "@pothos/plugin-prisma-utils";
+import RelayPlugin from "@pothos/plugin-relay";
+import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import DataloaderPlugin from "@pothos/plugin-dataloader";
+import type PrismaTypes from "./generated/pothos-types.ts";
+import { getDatamodel } from "./generated/pothos-types.ts";
+import type { Context } from "./context.ts";
+import { forbidden } from "./errors.ts";
+import { PAGE_LIMITS } from "./config.ts";
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  AuthScopes: { viewer: boolean; owner: string };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    JSON: { Input: unknown; Output: unknown };
+    ID: { Input: string; Output: string };
+  };
+  DefaultFieldNullability: false;
+  DefaultInputFieldRequiredness: false;
+}>({
+  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin, PrismaUtilsPlugin, DataloaderPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    authScopes: (context) => ({
+      viewer: Boolean(context.viewer),
+      owner: (userId: string) => userId === context.viewer.id,
+    }),
+    runScopesOnType: true,
+    unauthorizedError: () => forbidden(),
+  },
+  prisma: {
+    client: (context) => context.prisma,
+    dmmf: getDatamodel(),
+    exposeDescriptions: true,
+    filterConnectionTotalCount: true,
+    // Oversized pages are rejected before execution (server/limits.ts); this clamp is the backstop.
+    maxConnectionSize: PAGE_LIMITS.max,
+    defaultConnectionSize: PAGE_LIMITS.default,
+    onUnusedQuery: process.env.NODE_ENV === "production" ? null : "warn",
+  },
+  relay: {
+    clientMutationId: "omit",
+    cursorType: "String",
+    nodeQueryOptions: { nullable: true },
+    nodesQueryOptions: { nullable: { list: false, items: true } },
+  },
+});
+
+builder.queryType({});
+builder.mutationType({});
+builder.subscriptionType({});

@@ -1,0 +1,41 @@
+// The per-request context: who is asking, the database, the event bus. Built fresh for every
+// request (and every subscription), so nothing cached here can leak between users.
+import type { YogaInitialContext } from "graphql-yoga";
+import type { Config } from "./config.ts";
+import type { PrismaClient } from "./db/database.ts";
+import type { User } from "./generated/prisma/client.ts";
+import type { Authenticator } from "./auth/viewer.ts";
+import type { PubSub } from "./events/pubsub.ts";
+
+export interface Context {
+  viewer: User;
+  prisma: PrismaClient;
+  pubsub: PubSub;
+  config: Config;
+}
+
+export interface ServerDeps {
+  config: Config;
+  prisma: PrismaClient;
+  pubsub: PubSub;
+  authenticator: Authenticator;
+}
+
+type InitialContext = YogaInitialContext & { connectionParams?: Record<string, unknown> };
+
+function authorizationOf(initial: InitialContext): string | undefined {
+  // graphql-ws clients send it in connectionParams; HTTP and SSE clients in the header.
+  const params = initial.connectionParams ?? {};
+  const fromParams = params.Authorization ?? params.authorization;
+  if (typeof fromParams === "string") return fromParams;
+  return initial.request?.headers.get("authorization") ?? undefined;
+}
+
+export function createContextFactory(deps: ServerDeps) {
+  return async (initial: InitialContext): Promise<Context> => ({
+    viewer: await deps.authenticator.viewerFor(authorizationOf(initial)),
+    prisma: deps.prisma,
+    pubsub: deps.pubsub,
+    config: deps.config,
+  });
+}

@@ -1,0 +1,87 @@
+// Every error a client sees carries one of these stable codes in `extensions.code` (API.md).
+import { GraphQLError } from "graphql";
+import { PothosValidationError } from "@pothos/core";
+import { Prisma } from "./generated/prisma/client.ts";
+
+export const ErrorCode = {
+  UNAUTHENTICATED: "UNAUTHENTICATED",
+  FORBIDDEN: "FORBIDDEN",
+  NOT_FOUND: "NOT_FOUND",
+  BAD_USER_INPUT: "BAD_USER_INPUT",
+  CONFLICT: "CONFLICT",
+  QUERY_TOO_COMPLEX: "QUERY_TOO_COMPLEX",
+  INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401 };
+
+export function apiError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  const status = HTTP_STATUS[code];
+  return new GraphQLError(message, { extensions: { code, ...extensions, ...(status ? { http: { status } } : {}) } });
+}
+
+export const unauthenticated = (message = "Sign in: send Authorization: Bearer <token>") => apiError("UNAUTHENTICATED", message);
+export const forbidden = (message = "You may not see or change this") => apiError("FORBIDDEN", message);
+export const notFound = (what: string, id?: string) =>
+  apiError("NOT_FOUND", id ? `${what} ${id} was not found` : `${what} was not found`, id ? { id } : {});
+export const badInput = (message: string, field?: string) => apiError("BAD_USER_INPUT", message, field ? { field } : {});
+export const conflict = (message: string) => apiError("CONFLICT", message);
+export const tooComplex = (message: string) => apiError("QUERY_TOO_COMPLEX", message);
+
+/**
+ * Turns whatever a resolver threw into an error with a stable code. Known errors keep their message;
+ * anything unexpected becomes INTERNAL_SERVER_ERROR and, in production, loses its details.
+ */
+export function classifyError(error: unknown, { exposeInternals }: { exposeInternals: boolean }): GraphQLError {
+  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  const located = error instanceof GraphQLError ? error : undefined;
+  const rebuild = (code: ErrorCode, message: string, extra: Record<string, unknown> = {}) =>
+    new GraphQLError(message, {
+      nodes: located?.nodes,
+      source: located?.source,
+      positions: located?.positions,
+      path: located?.path,
+      extensions: { code, ...extra, ...(HTTP_STATUS[code] ? { http: { status: HTTP_STATUS[code] } } : {}) },
+    });
+
+  if (original instanceof GraphQLError && typeof original.extensions?.code === "string") {
+    return located && located !== original
+      ? new GraphQLError(original.message, {
+          nodes: located.nodes,
+          source: located.source,
+          positions: located.positions,
+          path: located.path,
+          extensions: original.extensions,
+        })
+      : original;
+  }
+  if (original instanceof PothosValidationError) return rebuild("BAD_USER_INPUT", original.message);
+  if (original instanceof Prisma.PrismaClientKnownRequestError) {
+    switch (original.code) {
+      case "P2025":
+      case "P2001":
+        return rebuild("NOT_FOUND", "The object was not found");
+      case "P2002":
+        return rebuild("CONFLICT", "An object with the same unique values already exists");
+      case "P2003":
+        return rebuild("BAD_USER_INPUT", "A referenced object does not exist");
+      case "P2000":
+        return rebuild("BAD_USER_INPUT", "A value is too long for its field");
+    }
+    // Anything else the database refused: classify by its SQLSTATE class.
+    const cause = (original.meta as { driverAdapterError?: { cause?: { originalCode?: string; message?: string } } } | undefined)
+      ?.driverAdapterError?.cause;
+    const sqlState = cause?.originalCode ?? "";
+    if (sqlState === "23505") return rebuild("CONFLICT", "An object with the same unique values already exists");
+    if (sqlState.startsWith("22") || sqlState.startsWith("23")) {
+      // Class 22 is a data exception, class 23 an integrity violation: the input was not acceptable.
+      return rebuild("BAD_USER_INPUT", `The database rejected a value: ${cause?.message ?? sqlState}`);
+    }
+  }
+  if (original instanceof Prisma.PrismaClientValidationError) {
+    return rebuild("BAD_USER_INPUT", exposeInternals ? original.message : "The input is not valid");
+  }
+  const message = exposeInternals && original instanceof Error ? original.message : "Unexpected error";
+  return rebuild("INTERNAL_SERVER_ERROR", message);
+}

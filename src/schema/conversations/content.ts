@@ -1,0 +1,28 @@
+// What Threadline derives from a message's text: its deduplication hash and the links in it.
+import { createHash } from "node:crypto";
+
+/** Unicode-normalised, trimmed, whitespace runs collapsed: re-sent or re-exported text hashes the same. */
+export function normaliseContent(content: string): string {
+  return content.normalize("NFC").trim().replace(/\s+/g, " ");
+}
+
+export function contentHash(content: string): string {
+  return createHash("sha256").update(normaliseContent(content)).digest("hex");
+}
+
+const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`)\]}]+/gi;
+
+/** The distinct http(s) URLs in a text, with their host names; trailing sentence punctuation is not part of a URL. */
+export function extractLinks(content: string): { url: string; domain: string }[] {
+  const seen = new Map<string, string>();
+  for (const match of content.matchAll(URL_PATTERN)) {
+    const candidate = match[0].replace(/[.,;:!?]+$/, "");
+    try {
+      const url = new URL(candidate);
+      if (!seen.has(url.href)) seen.set(url.href, url.hostname.toLowerCase());
+    } catch {
+      // Not a parseable URL after all: leave it in the text, record no link.
+    }
+  }
+  return [...seen].map(([url, domain]) => ({ url, domain }));
+}

@@ -1,0 +1,155 @@
+// Creating, changing, ending and deleting conversations.
+import { builder } from "../../builder.ts";
+import { ownedBy } from "../../auth/ownership.ts";
+import { notFound } from "../../errors.ts";
+import type { Context } from "../../context.ts";
+import { decodeId } from "../ids.ts";
+import { ConversationStatusEnum } from "../enums.ts";
+import { checkRange, checkText, jsonInput, unlessNull } from "../inputs.ts";
+
+const ContentSourceInput = builder.inputType("ContentSourceInput", {
+  description: "What an agent conversation discusses (seed 002).",
+  fields: (t) => ({
+    type: t.string({ required: true }),
+    title: t.string(),
+    body: t.string(),
+    url: t.string(),
+    author: t.string(),
+    publishedAt: t.field({ type: "DateTime" }),
+    metadata: t.field({ type: "JSON" }),
+  }),
+});
+
+type InputFieldBuilder = Parameters<Parameters<typeof builder.inputType>[1]["fields"]>[0];
+
+const conversationFields = (t: InputFieldBuilder) => ({
+  title: t.string(),
+  description: t.string(),
+  sessionId: t.string(),
+  projectPath: t.string(),
+  status: t.field({ type: ConversationStatusEnum }),
+  contentSource: t.field({ type: ContentSourceInput }),
+  consensusReached: t.boolean(),
+  finalRecommendation: t.string(),
+  confidenceScore: t.float({ description: "0 to 1." }),
+  flow: t.field({ type: "JSON", description: "Seed 003's context flow." }),
+  config: t.field({ type: "JSON", description: "Seed 003's context configuration." }),
+  metadata: t.field({ type: "JSON" }),
+  startedAt: t.field({ type: "DateTime" }),
+});
+
+const CreateConversationInput = builder.inputType("CreateConversationInput", { fields: conversationFields });
+const UpdateConversationInput = builder.inputType("UpdateConversationInput", {
+  description: "Fields to change; absent fields stay as they are, null clears a field that may be empty.",
+  fields: conversationFields,
+});
+
+type ConversationInput = typeof CreateConversationInput.$inferInput;
+
+function conversationData(input: ConversationInput) {
+  const source = input.contentSource;
+  return {
+    title: checkText(input.title, "input.title", { maxLength: 1000, allowEmpty: true }),
+    description: checkText(input.description, "input.description", { allowEmpty: true }),
+    sessionId: input.sessionId,
+    projectPath: input.projectPath,
+    status: unlessNull(input.status),
+    ...(source === undefined
+      ? {}
+      : {
+          contentType: source?.type ?? null,
+          contentTitle: checkText(source?.title, "input.contentSource.title", { maxLength: 500 }) ?? null,
+          contentBody: source?.body ?? null,
+          contentUrl: source?.url ?? null,
+          contentAuthor: checkText(source?.author, "input.contentSource.author", { maxLength: 200 }) ?? null,
+          contentPublishedAt: source?.publishedAt ?? null,
+          contentMetadata: jsonInput(source?.metadata ?? null),
+        }),
+    consensusReached: unlessNull(input.consensusReached),
+    finalRecommendation: input.finalRecommendation,
+    confidenceScore: checkRange(input.confidenceScore, "input.confidenceScore", 0, 1),
+    flow: jsonInput(input.flow),
+    config: jsonInput(input.config),
+    metadata: jsonInput(input.metadata),
+    startedAt: unlessNull(input.startedAt),
+  };
+}
+
+/** The viewer's conversation with this global id, or NOT_FOUND. */
+export async function ownConversationId(context: Context, globalId: string, field = "conversationId"): Promise<string> {
+  const id = decodeId(globalId, "Conversation", field);
+  const found = await context.prisma.conversation.findFirst({ where: { id, ...ownedBy.conversation(context.viewer.id) }, select: { id: true } });
+  if (!found) throw notFound("Conversation", globalId);
+  return id;
+}
+
+function publishUpdated(context: Context, conversationId: string) {
+  context.pubsub.publish("conversationUpdated", context.viewer.id, { conversationId });
+}
+
+builder.mutationField("createConversation", (t) =>
+  t.prismaField({
+    type: "Conversation",
+    args: { input: t.arg({ type: CreateConversationInput, required: true }) },
+    resolve: (query, _root, { input }, context) =>
+      context.prisma.conversation.create({ ...query, data: { ...conversationData(input), userId: context.viewer.id } }),
+  }),
+);
+
+builder.mutationField("updateConversation", (t) =>
+  t.prismaField({
+    type: "Conversation",
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateConversationInput, required: true }) },
+    resolve: async (query, _root, { id, input }, context) => {
+      const conversationId = await ownConversationId(context, id, "id");
+      const data = conversationData(input);
+      const updated = await context.prisma.conversation.update({ ...query, where: { id: conversationId }, data });
+      publishUpdated(context, conversationId);
+      return updated;
+    },
+  }),
+);
+
+builder.mutationField("endConversation", (t) =>
+  t.prismaField({
+    type: "Conversation",
+    description: "Marks a conversation ended now (or at `at`), COMPLETED unless another final status is given.",
+    args: {
+      id: t.arg.id({ required: true }),
+      status: t.arg({ type: ConversationStatusEnum, defaultValue: "COMPLETED" }),
+      at: t.arg({ type: "DateTime" }),
+    },
+    resolve: async (query, _root, { id, status, at }, context) => {
+      const conversationId = await ownConversationId(context, id, "id");
+      const endedAt = at ?? new Date();
+      const finalStatus = status ?? "COMPLETED";
+      const updated = await context.prisma.conversation.update({
+        ...query,
+        where: { id: conversationId },
+        data: { endedAt, status: finalStatus, ...(finalStatus === "COMPLETED" ? { completedAt: endedAt } : {}) },
+      });
+      publishUpdated(context, conversationId);
+      return updated;
+    },
+  }),
+);
+
+const DeletePayload = builder.objectRef<{ deletedId: string }>("DeletePayload").implement({
+  fields: (t) => ({ deletedId: t.exposeID("deletedId", { description: "The global id of what was deleted." }) }),
+});
+
+builder.mutationField("deleteConversation", (t) =>
+  t.field({
+    type: DeletePayload,
+    description: "Deletes a conversation and everything in it (messages, tool uses, actions, previews, chunks, mood data).",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, context) => {
+      const conversationId = await ownConversationId(context, id, "id");
+      await context.prisma.conversation.delete({ where: { id: conversationId } });
+      publishUpdated(context, conversationId);
+      return { deletedId: id };
+    },
+  }),
+);
+
+export { DeletePayload };

@@ -1,0 +1,207 @@
+import { builder } from "../../builder.ts";
+import { ownedBy } from "../../auth/ownership.ts";
+import { decodeId } from "../ids.ts";
+import type { Prisma } from "../../generated/prisma/client.ts";
+import { ConversationStatusEnum, MessageRoleEnum, SortDirection, ToolUseStatusEnum } from "../enums.ts";
+import { DateTimeRange, checkText, dateRange } from "../inputs.ts";
+import { messageIdsMatching, toolUsageStats, type ToolUsageRow } from "./sql.ts";
+
+const MAX_TEXT_MATCHES = 10_000;
+
+const ConversationFilter = builder.inputType("ConversationFilter", {
+  fields: (t) => ({
+    status: t.field({ type: [ConversationStatusEnum], description: "Any of these statuses." }),
+    projectPath: t.string(),
+    sessionId: t.string(),
+    contentType: t.string(),
+    active: t.boolean({ description: "true: not ended yet (no endedAt); false: ended." }),
+    title: t.string({ description: "Case-insensitive text the title contains." }),
+    startedAt: t.field({ type: DateTimeRange }),
+    endedAt: t.field({ type: DateTimeRange }),
+    createdAt: t.field({ type: DateTimeRange }),
+    updatedAt: t.field({ type: DateTimeRange }),
+  }),
+});
+
+const ConversationOrderField = builder.enumType("ConversationOrderField", {
+  values: { STARTED_AT: { value: "startedAt" }, CREATED_AT: { value: "createdAt" }, UPDATED_AT: { value: "updatedAt" }, ENDED_AT: { value: "endedAt" }, TITLE: { value: "title" } } as const,
+});
+const ConversationOrder = builder.inputType("ConversationOrder", {
+  fields: (t) => ({
+    field: t.field({ type: ConversationOrderField, required: true }),
+    direction: t.field({ type: SortDirection, defaultValue: "desc" }),
+  }),
+});
+
+const MessageFilter = builder.inputType("MessageFilter", {
+  fields: (t) => ({
+    conversationId: t.id({ description: "Only this conversation's messages." }),
+    role: t.field({ type: [MessageRoleEnum], description: "Any of these roles." }),
+    agentType: t.string(),
+    sender: t.string(),
+    timestamp: t.field({ type: DateTimeRange }),
+    contains: t.string({ description: "Case-insensitive substring of the content." }),
+    matches: t.string({ description: "Full-text query (web-search syntax: words, \"phrases\", -exclusions, or), English stemming." }),
+  }),
+});
+
+const MessageOrderField = builder.enumType("MessageOrderField", {
+  values: { TIMESTAMP: { value: "timestamp" }, POSITION: { value: "position" }, CREATED_AT: { value: "createdAt" } } as const,
+});
+const MessageOrder = builder.inputType("MessageOrder", {
+  fields: (t) => ({
+    field: t.field({ type: MessageOrderField, required: true }),
+    direction: t.field({ type: SortDirection, defaultValue: "asc" }),
+  }),
+});
+
+type Filter<T> = T | null | undefined;
+
+function conversationWhere(filter: Filter<typeof ConversationFilter.$inferInput>, userId: string): Prisma.ConversationWhereInput {
+  const where: Prisma.ConversationWhereInput = { ...ownedBy.conversation(userId) };
+  if (!filter) return where;
+  if (filter.status?.length) where.status = { in: filter.status };
+  if (filter.projectPath) where.projectPath = filter.projectPath;
+  if (filter.sessionId) where.sessionId = filter.sessionId;
+  if (filter.contentType) where.contentType = filter.contentType;
+  if (filter.active === true) where.endedAt = null;
+  if (filter.active === false) where.endedAt = { not: null };
+  if (filter.title) where.title = { contains: checkText(filter.title, "filter.title", { maxLength: 500 })!, mode: "insensitive" };
+  const startedAt = dateRange(filter.startedAt, "filter.startedAt");
+  if (startedAt) where.startedAt = startedAt;
+  const endedAt = dateRange(filter.endedAt, "filter.endedAt");
+  if (endedAt) where.AND = [{ endedAt }];
+  const createdAt = dateRange(filter.createdAt, "filter.createdAt");
+  if (createdAt) where.createdAt = createdAt;
+  const updatedAt = dateRange(filter.updatedAt, "filter.updatedAt");
+  if (updatedAt) where.updatedAt = updatedAt;
+  return where;
+}
+
+function orderWithTieBreak<F extends string>(
+  orders: Filter<readonly { field: F; direction?: "asc" | "desc" | null }[]>,
+  fallback: { field: F; direction: "asc" | "desc" },
+) {
+  const list = orders?.length ? orders : [fallback];
+  return [...list.map((o) => ({ [o.field]: o.direction ?? fallback.direction })), { id: "asc" as const }];
+}
+
+builder.queryField("conversations", (t) =>
+  t.prismaConnection({
+    type: "Conversation",
+    cursor: "id",
+    description: "The viewer's conversations, newest first unless ordered otherwise.",
+    args: {
+      filter: t.arg({ type: ConversationFilter }),
+      orderBy: t.arg({ type: [ConversationOrder] }),
+    },
+    resolve: (query, _root, args, context) =>
+      context.prisma.conversation.findMany({
+        ...query,
+        where: conversationWhere(args.filter, context.viewer.id),
+        orderBy: orderWithTieBreak(args.orderBy, { field: "startedAt", direction: "desc" }),
+      }),
+    totalCount: (_root, args, context) => context.prisma.conversation.count({ where: conversationWhere(args.filter, context.viewer.id) }),
+  }),
+);
+
+builder.queryField("conversation", (t) =>
+  t.prismaField({
+    type: "Conversation",
+    nullable: true,
+    description: "One of the viewer's conversations; null when there is no such conversation of the viewer's.",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query, _root, args, context) =>
+      context.prisma.conversation.findFirst({
+        ...query,
+        where: { id: decodeId(args.id, "Conversation"), ...ownedBy.conversation(context.viewer.id) },
+      }),
+  }),
+);
+
+async function messageWhere(
+  filter: Filter<typeof MessageFilter.$inferInput>,
+  context: { prisma: import("../../db/database.ts").PrismaClient; viewer: { id: string } },
+): Promise<Prisma.MessageWhereInput> {
+  const where: Prisma.MessageWhereInput = { ...ownedBy.message(context.viewer.id) };
+  if (!filter) return where;
+  const and: Prisma.MessageWhereInput[] = [];
+  if (filter.conversationId) where.conversationId = decodeId(filter.conversationId, "Conversation", "filter.conversationId");
+  if (filter.role?.length) where.role = { in: filter.role };
+  if (filter.agentType) where.agentType = filter.agentType;
+  if (filter.sender) where.sender = filter.sender;
+  const timestamp = dateRange(filter.timestamp, "filter.timestamp");
+  if (timestamp) where.timestamp = timestamp;
+  if (filter.contains) {
+    and.push({ content: { contains: checkText(filter.contains, "filter.contains", { maxLength: 1000 })!, mode: "insensitive" } });
+  }
+  if (filter.matches) {
+    const ids = await messageIdsMatching(
+      context.prisma,
+      context.viewer.id,
+      checkText(filter.matches, "filter.matches", { maxLength: 1000 })!,
+      MAX_TEXT_MATCHES,
+    );
+    and.push({ id: { in: ids } });
+  }
+  if (and.length) where.AND = and;
+  return where;
+}
+
+builder.queryField("messages", (t) =>
+  t.prismaConnection({
+    type: "Message",
+    cursor: "id",
+    description: "Messages across the viewer's conversations, oldest first unless ordered otherwise.",
+    args: {
+      filter: t.arg({ type: MessageFilter }),
+      orderBy: t.arg({ type: [MessageOrder] }),
+    },
+    resolve: async (query, _root, args, context) =>
+      context.prisma.message.findMany({
+        ...query,
+        where: await messageWhere(args.filter, context),
+        orderBy: orderWithTieBreak(args.orderBy, { field: "timestamp", direction: "asc" }),
+      }),
+    totalCount: async (_root, args, context) => context.prisma.message.count({ where: await messageWhere(args.filter, context) }),
+  }),
+);
+
+const ToolUsageStat = builder.objectRef<ToolUsageRow>("ToolUsageStat").implement({
+  description: "Tool calls grouped by tool and outcome.",
+  fields: (t) => ({
+    toolName: t.exposeString("toolName"),
+    status: t.expose("status", { type: ToolUseStatusEnum }),
+    count: t.exposeInt("count"),
+    avgDurationMs: t.exposeFloat("avgDurationMs", { nullable: true }),
+    p95DurationMs: t.exposeFloat("p95DurationMs", { nullable: true }),
+    totalDurationMs: t.exposeFloat("totalDurationMs", { nullable: true }),
+  }),
+});
+
+const ToolUsageFilter = builder.inputType("ToolUsageFilter", {
+  fields: (t) => ({
+    conversationId: t.id(),
+    toolName: t.string(),
+    status: t.field({ type: ToolUseStatusEnum }),
+    timestamp: t.field({ type: DateTimeRange }),
+  }),
+});
+
+builder.queryField("toolUsageStats", (t) =>
+  t.field({
+    type: [ToolUsageStat],
+    description: "How often each tool was called and how long it took, per status; most used first.",
+    args: { filter: t.arg({ type: ToolUsageFilter }) },
+    resolve: (_root, { filter }, context) => {
+      const range = dateRange(filter?.timestamp, "filter.timestamp");
+      return toolUsageStats(context.prisma, context.viewer.id, {
+        conversationId: filter?.conversationId ? decodeId(filter.conversationId, "Conversation", "filter.conversationId") : undefined,
+        toolName: filter?.toolName ?? undefined,
+        status: filter?.status ?? undefined,
+        from: range?.gte,
+        to: range?.lte,
+      });
+    },
+  }),
+);

@@ -1,0 +1,68 @@
+// Raw SQL the conversations domain needs beyond Prisma: aggregates and full-text matching.
+// Tagged templates only; every statement is limited to the viewer's rows.
+import { Prisma } from "../../generated/prisma/client.ts";
+import type { PrismaClient } from "../../db/database.ts";
+import type { ToolUseStatus } from "../../generated/prisma/enums.ts";
+
+export interface ToolUsageFilter {
+  conversationId?: string;
+  toolName?: string;
+  status?: ToolUseStatus;
+  from?: Date;
+  to?: Date;
+}
+
+export interface ToolUsageRow {
+  toolName: string;
+  status: ToolUseStatus;
+  count: number;
+  avgDurationMs: number | null;
+  p95DurationMs: number | null;
+  totalDurationMs: number | null;
+}
+
+const STATUS_FROM_DB: Record<string, ToolUseStatus> = { pending: "PENDING", success: "SUCCESS", error: "ERROR", timeout: "TIMEOUT" };
+
+export async function toolUsageStats(prisma: PrismaClient, userId: string, filter: ToolUsageFilter): Promise<ToolUsageRow[]> {
+  const conditions = [Prisma.sql`c.user_id = ${userId}`];
+  if (filter.conversationId) conditions.push(Prisma.sql`c.id = ${filter.conversationId}`);
+  if (filter.toolName) conditions.push(Prisma.sql`t.tool_name = ${filter.toolName}`);
+  if (filter.status) conditions.push(Prisma.sql`t.status::text = ${filter.status.toLowerCase()}`);
+  if (filter.from) conditions.push(Prisma.sql`t.timestamp >= ${filter.from}`);
+  if (filter.to) conditions.push(Prisma.sql`t.timestamp <= ${filter.to}`);
+  const rows = await prisma.$queryRaw<
+    { tool_name: string; status: string; count: number; avg_ms: number | null; p95_ms: number | null; total_ms: number | null }[]
+  >`
+    SELECT t.tool_name,
+           t.status::text AS status,
+           count(*)::int AS count,
+           avg(t.duration_ms)::float8 AS avg_ms,
+           percentile_cont(0.95) WITHIN GROUP (ORDER BY t.duration_ms)::float8 AS p95_ms,
+           sum(t.duration_ms)::float8 AS total_ms
+      FROM tool_uses t
+      JOIN messages m ON m.id = t.message_id
+      JOIN conversations c ON c.id = m.conversation_id
+     WHERE ${Prisma.join(conditions, " AND ")}
+     GROUP BY t.tool_name, t.status
+     ORDER BY count(*) DESC, t.tool_name ASC, t.status ASC`;
+  return rows.map((row) => ({
+    toolName: row.tool_name,
+    status: STATUS_FROM_DB[row.status],
+    count: Number(row.count),
+    avgDurationMs: row.avg_ms === null ? null : Number(row.avg_ms),
+    p95DurationMs: row.p95_ms === null ? null : Number(row.p95_ms),
+    totalDurationMs: row.total_ms === null ? null : Number(row.total_ms),
+  }));
+}
+
+/** Ids of the viewer's messages whose content matches a web-search style query (English stemming). */
+export async function messageIdsMatching(prisma: PrismaClient, userId: string, query: string, limit: number): Promise<string[]> {
+  const rows = await prisma.$queryRaw<{ id: string }[]>`
+    SELECT m.id
+      FROM messages m
+      JOIN conversations c ON c.id = m.conversation_id
+     WHERE c.user_id = ${userId}
+       AND to_tsvector('english', m.content) @@ websearch_to_tsquery('english', ${query})
+     LIMIT ${limit}`;
+  return rows.map((row) => row.id);
+}

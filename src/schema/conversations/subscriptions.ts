@@ -1,0 +1,60 @@
+// Live updates. Every topic is the viewer's own (events/pubsub.ts), and a conversation argument is
+// checked to be the viewer's before the subscription starts.
+import { Repeater, filter, pipe } from "graphql-yoga";
+import { builder } from "../../builder.ts";
+import { ownedBy } from "../../auth/ownership.ts";
+import { ownConversationId } from "./mutations.ts";
+
+builder.subscriptionField("messageAdded", (t) =>
+  t.prismaField({
+    type: "Message",
+    nullable: true,
+    description: "Every new message of the viewer's (in one conversation, if given). Null if deleted before delivery.",
+    args: { conversationId: t.arg.id() },
+    subscribe: async (_root, args, context) => {
+      const only = args.conversationId ? await ownConversationId(context, args.conversationId) : undefined;
+      return pipe(
+        context.pubsub.subscribe("messageAdded", context.viewer.id),
+        filter((event) => only === undefined || event.conversationId === only),
+      ) as Repeater<{ messageId: string; conversationId: string }>;
+    },
+    resolve: (query, event, _args, context) =>
+      context.prisma.message.findFirst({ ...query, where: { id: event.messageId, ...ownedBy.message(context.viewer.id) } }),
+  }),
+);
+
+builder.subscriptionField("conversationUpdated", (t) =>
+  t.prismaField({
+    type: "Conversation",
+    nullable: true,
+    description: "A conversation's fields or status changed. Null once it has been deleted.",
+    args: { id: t.arg.id({ required: true }) },
+    subscribe: async (_root, args, context) => {
+      const only = await ownConversationId(context, args.id, "id");
+      return pipe(
+        context.pubsub.subscribe("conversationUpdated", context.viewer.id),
+        filter((event) => event.conversationId === only),
+      ) as Repeater<{ conversationId: string }>;
+    },
+    resolve: (query, event, _args, context) =>
+      context.prisma.conversation.findFirst({ ...query, where: { id: event.conversationId, ...ownedBy.conversation(context.viewer.id) } }),
+  }),
+);
+
+builder.subscriptionField("actionUpdated", (t) =>
+  t.prismaField({
+    type: "Action",
+    nullable: true,
+    description: "An action was created or changed status (in one conversation, if given).",
+    args: { conversationId: t.arg.id() },
+    subscribe: async (_root, args, context) => {
+      const only = args.conversationId ? await ownConversationId(context, args.conversationId) : undefined;
+      return pipe(
+        context.pubsub.subscribe("actionUpdated", context.viewer.id),
+        filter((event) => only === undefined || event.conversationId === only),
+      ) as Repeater<{ actionId: string; conversationId: string }>;
+    },
+    resolve: (query, event, _args, context) =>
+      context.prisma.action.findFirst({ ...query, where: { id: event.actionId, ...ownedBy.action(context.viewer.id) } }),
+  }),
+);

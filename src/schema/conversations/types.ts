@@ -1,0 +1,214 @@
+// Conversations and everything hanging off them: messages with their tool uses, links and assets;
+// seed 003's actions and previews; seed 001's embedded chunks.
+import { builder } from "../../builder.ts";
+import { ownedBy } from "../../auth/ownership.ts";
+import { ActionStatusEnum, ConversationStatusEnum, MessageRoleEnum, PreviewStatusEnum, ToolUseStatusEnum } from "../enums.ts";
+import type { Conversation } from "../../generated/prisma/client.ts";
+
+const ContentSource = builder.objectRef<Conversation>("ContentSource").implement({
+  description: "What an agent conversation discusses (seed 002's content source).",
+  fields: (t) => ({
+    type: t.string({ nullable: true, resolve: (c) => c.contentType }),
+    title: t.string({ nullable: true, resolve: (c) => c.contentTitle }),
+    body: t.string({ nullable: true, resolve: (c) => c.contentBody }),
+    url: t.string({ nullable: true, resolve: (c) => c.contentUrl }),
+    author: t.string({ nullable: true, resolve: (c) => c.contentAuthor }),
+    publishedAt: t.field({ type: "DateTime", nullable: true, resolve: (c) => c.contentPublishedAt }),
+    metadata: t.field({ type: "JSON", nullable: true, resolve: (c) => c.contentMetadata }),
+  }),
+});
+
+export const ConversationRef = builder.prismaNode("Conversation", {
+  description: "A conversation: a coding session (001), an agent debate (002), a build context (003) or a memory session (004).",
+  id: { field: "id" },
+  nullable: true,
+  findUnique: (id, context) => ({ id, ...ownedBy.conversation(context.viewer.id) }),
+  authScopes: (conversation) => ({ owner: conversation.userId }),
+  fields: (t) => ({
+    sessionId: t.exposeString("sessionId", { nullable: true }),
+    projectPath: t.exposeString("projectPath", { nullable: true }),
+    title: t.exposeString("title", { nullable: true }),
+    description: t.exposeString("description", { nullable: true }),
+    status: t.expose("status", { type: ConversationStatusEnum }),
+    active: t.boolean({ description: "True while the conversation has not ended.", resolve: (c) => c.endedAt === null }),
+    contentSource: t.field({
+      type: ContentSource,
+      nullable: true,
+      resolve: (c) => (c.contentType ?? c.contentTitle ?? c.contentBody ?? c.contentUrl ? c : null),
+    }),
+    consensusReached: t.exposeBoolean("consensusReached"),
+    finalRecommendation: t.exposeString("finalRecommendation", { nullable: true }),
+    confidenceScore: t.exposeFloat("confidenceScore", { nullable: true }),
+    flow: t.expose("flow", { type: "JSON", nullable: true }),
+    config: t.expose("config", { type: "JSON", nullable: true }),
+    metadata: t.expose("metadata", { type: "JSON", nullable: true }),
+    startedAt: t.expose("startedAt", { type: "DateTime" }),
+    endedAt: t.expose("endedAt", { type: "DateTime", nullable: true }),
+    completedAt: t.expose("completedAt", { type: "DateTime", nullable: true }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+    user: t.relation("user"),
+    messageCount: t.relationCount("messages"),
+    messages: t.relatedConnection("messages", {
+      description: "The messages in conversation order.",
+      cursor: "id",
+      totalCount: true,
+      args: { role: t.arg({ type: MessageRoleEnum, required: false }) },
+      query: (args) => ({ where: args.role ? { role: args.role } : {}, orderBy: { position: "asc" } }),
+    }),
+    actions: t.relatedConnection("actions", {
+      cursor: "id",
+      totalCount: true,
+      args: { status: t.arg({ type: ActionStatusEnum, required: false }) },
+      query: (args) => ({ where: args.status ? { status: args.status } : {}, orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+    }),
+    previews: t.relatedConnection("previews", {
+      cursor: "id",
+      totalCount: true,
+      query: { orderBy: [{ createdAt: "desc" }, { id: "asc" }] },
+    }),
+    chunks: t.relatedConnection("chunks", { cursor: "id", totalCount: true, query: { orderBy: { chunkIndex: "asc" } } }),
+    memories: t.relatedConnection("memories", {
+      cursor: "id",
+      totalCount: true,
+      query: { where: { deletedAt: null }, orderBy: [{ createdAt: "desc" }, { id: "asc" }] },
+    }),
+    moodScores: t.relatedConnection("moodScores", { cursor: "id", totalCount: true, query: { orderBy: [{ measuredAt: "asc" }, { id: "asc" }] } }),
+    moodDeltas: t.relation("moodDeltas", { query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } }),
+    deltaPatterns: t.relation("deltaPatterns", { query: { orderBy: { createdAt: "asc" } } }),
+    turningPoints: t.relation("turningPoints", { query: { orderBy: [{ occurredAt: "asc" }, { id: "asc" }] } }),
+    relationshipDynamics: t.relation("relationshipDynamics", { query: { orderBy: { createdAt: "asc" } } }),
+    analyses: t.relation("analyses", { query: { orderBy: { createdAt: "asc" } } }),
+  }),
+});
+
+export const MessageRef = builder.prismaNode("Message", {
+  id: { field: "id" },
+  nullable: true,
+  findUnique: (id, context) => ({ id, ...ownedBy.message(context.viewer.id) }),
+  authScopes: { viewer: true },
+  fields: (t) => ({
+    conversation: t.relation("conversation"),
+    role: t.expose("role", { type: MessageRoleEnum }),
+    sender: t.exposeString("sender", { nullable: true, description: "Author's display name in a chat export (seed 000)." }),
+    agentType: t.exposeString("agentType", { nullable: true }),
+    agentName: t.exposeString("agentName", { nullable: true }),
+    content: t.exposeString("content"),
+    contentHash: t.exposeString("contentHash", { description: "sha256 of the normalised content; unique within a conversation." }),
+    position: t.exposeInt("position", { description: "1-based order within the conversation." }),
+    confidence: t.exposeFloat("confidence", { nullable: true }),
+    citedSources: t.exposeStringList("citedSources"),
+    signalReferences: t.exposeStringList("signalReferences"),
+    toolCalls: t.expose("toolCalls", { type: "JSON", nullable: true }),
+    timestamp: t.expose("timestamp", { type: "DateTime" }),
+    metadata: t.expose("metadata", { type: "JSON", nullable: true }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+    toolUses: t.relation("toolUses", { query: { orderBy: [{ timestamp: "asc" }, { id: "asc" }] } }),
+    links: t.relation("links", { query: { orderBy: { createdAt: "asc" } } }),
+    assets: t.relation("assets", { query: { orderBy: { createdAt: "asc" } } }),
+    emotionalContext: t.relation("emotionalContext", { nullable: true }),
+    moodScores: t.relation("moodScores", { query: { orderBy: { measuredAt: "asc" } } }),
+    turningPoints: t.relation("turningPoints", { query: { orderBy: { occurredAt: "asc" } } }),
+  }),
+});
+
+export const ToolUseRef = builder.prismaNode("ToolUse", {
+  id: { field: "id" },
+  nullable: true,
+  findUnique: (id, context) => ({ id, ...ownedBy.toolUse(context.viewer.id) }),
+  authScopes: { viewer: true },
+  fields: (t) => ({
+    message: t.relation("message"),
+    toolName: t.exposeString("toolName"),
+    parameters: t.expose("parameters", { type: "JSON", nullable: true }),
+    response: t.expose("response", { type: "JSON", nullable: true }),
+    durationMs: t.exposeInt("durationMs", { nullable: true }),
+    status: t.expose("status", { type: ToolUseStatusEnum }),
+    timestamp: t.expose("timestamp", { type: "DateTime" }),
+    metadata: t.expose("metadata", { type: "JSON", nullable: true }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+  }),
+});
+
+builder.prismaNode("Link", {
+  id: { field: "id" },
+  nullable: true,
+  findUnique: (id, context) => ({ id, ...ownedBy.link(context.viewer.id) }),
+  authScopes: { viewer: true },
+  fields: (t) => ({
+    message: t.relation("message"),
+    url: t.exposeString("url"),
+    domain: t.exposeString("domain"),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+  }),
+});
+
+builder.prismaNode("Asset", {
+  id: { field: "id" },
+  nullable: true,
+  findUnique: (id, context) => ({ id, ...ownedBy.asset(context.viewer.id) }),
+  authScopes: { viewer: true },
+  fields: (t) => ({
+    message: t.relation("message"),
+    type: t.exposeString("type"),
+    filename: t.exposeString("filename", { nullable: true }),
+    mimeType: t.exposeString("mimeType", { nullable: true }),
+    sizeBytes: t.exposeInt("sizeBytes", { nullable: true }),
+    url: t.exposeString("url", { nullable: true }),
+    metadata: t.expose("metadata", { type: "JSON", nullable: true }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+  }),
+});
+
+export const ActionRef = builder.prismaNode("Action", {
+  description: "A step of seed 003's build workflow: clone_template, configure_tooling, modify_files, deploy, ...",
+  id: { field: "id" },
+  nullable: true,
+  findUnique: (id, context) => ({ id, ...ownedBy.action(context.viewer.id) }),
+  authScopes: { viewer: true },
+  fields: (t) => ({
+    conversation: t.relation("conversation"),
+    type: t.exposeString("type"),
+    payload: t.expose("payload", { type: "JSON" }),
+    status: t.expose("status", { type: ActionStatusEnum }),
+    result: t.expose("result", { type: "JSON", nullable: true }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+  }),
+});
+
+export const PreviewRef = builder.prismaNode("Preview", {
+  id: { field: "id" },
+  nullable: true,
+  findUnique: (id, context) => ({ id, ...ownedBy.preview(context.viewer.id) }),
+  authScopes: { viewer: true },
+  fields: (t) => ({
+    conversation: t.relation("conversation"),
+    url: t.exposeString("url", { nullable: true }),
+    deploymentId: t.exposeString("deploymentId", { nullable: true }),
+    status: t.expose("status", { type: PreviewStatusEnum }),
+    metadata: t.expose("metadata", { type: "JSON", nullable: true }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+  }),
+});
+
+builder.prismaNode("ConversationChunk", {
+  description: "A chunk of a conversation's text with its embedding (seed 001's ConversationEmbedding).",
+  id: { field: "id" },
+  nullable: true,
+  findUnique: (id, context) => ({ id, ...ownedBy.conversationChunk(context.viewer.id) }),
+  authScopes: { viewer: true },
+  fields: (t) => ({
+    conversation: t.relation("conversation"),
+    chunkIndex: t.exposeInt("chunkIndex"),
+    chunkText: t.exposeString("chunkText"),
+    embeddingModel: t.exposeString("embeddingModel", { nullable: true }),
+    embeddingDimensions: t.exposeInt("embeddingDimensions", { nullable: true }),
+    metadata: t.expose("metadata", { type: "JSON", nullable: true }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+  }),
+});

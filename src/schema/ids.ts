@@ -1,0 +1,17 @@
+// Global ids (Relay): base64 of "Type:id". Arguments that name an object of a given type decode here,
+// so a malformed id, or an id of another type, is a BAD_USER_INPUT error and never reaches the database.
+import { decodeGlobalID } from "@pothos/plugin-relay";
+import { badInput } from "../errors.ts";
+
+export function decodeId(globalId: string, typename: string, field = "id"): string {
+  let decoded: { typename: string; id: string };
+  try {
+    decoded = decodeGlobalID(globalId);
+  } catch {
+    throw badInput(`${field} is not a valid id`, field);
+  }
+  if (decoded.typename !== typename || !decoded.id) {
+    throw badInput(`${field} must be the id of a ${typename}`, field);
+  }
+  return decoded.id;
+}

@@ -1,0 +1,42 @@
+// Inputs shared by several domains, and the checks every write applies to them.
+import { builder } from "../builder.ts";
+import { badInput } from "../errors.ts";
+import { Prisma } from "../generated/prisma/client.ts";
+
+export const DateTimeRange = builder.inputType("DateTimeRange", {
+  description: "An inclusive time range; either end may be left open.",
+  fields: (t) => ({
+    from: t.field({ type: "DateTime", required: false }),
+    to: t.field({ type: "DateTime", required: false }),
+  }),
+});
+
+export function dateRange(range: { from?: Date | null; to?: Date | null } | null | undefined, field: string) {
+  if (!range) return undefined;
+  if (range.from && range.to && range.from > range.to) throw badInput(`${field}.from must not be after ${field}.to`, field);
+  return { ...(range.from ? { gte: range.from } : {}), ...(range.to ? { lte: range.to } : {}) };
+}
+
+/** A finite number within [min, max], or a BAD_USER_INPUT error naming the field. */
+export function checkRange(value: number | null | undefined, field: string, min: number, max: number) {
+  if (value === null || value === undefined) return value;
+  if (!Number.isFinite(value) || value < min || value > max) throw badInput(`${field} must be between ${min} and ${max}, got ${value}`, field);
+  return value;
+}
+
+export function checkText(value: string | null | undefined, field: string, { maxLength = 100_000, allowEmpty = false } = {}) {
+  if (value === null || value === undefined) return value;
+  if (!allowEmpty && value.trim() === "") throw badInput(`${field} must not be empty`, field);
+  if (value.length > maxLength) throw badInput(`${field} must be at most ${maxLength} characters`, field);
+  return value;
+}
+
+/** Prisma distinguishes "leave unchanged" (undefined) from "clear" (null) only for nullable columns. */
+export const unlessNull = <T>(value: T | null | undefined): T | undefined => (value === null ? undefined : value);
+
+/** A JSON argument for Prisma: absent stays absent, an explicit null clears the column. */
+export function jsonInput(value: unknown): Prisma.InputJsonValue | typeof Prisma.DbNull | undefined {
+  if (value === undefined) return undefined;
+  if (value === null) return Prisma.DbNull;
+  return value as Prisma.InputJsonValue;
+}

@@ -1,0 +1,88 @@
+// Long-term memories (seeds 000 and 004), their clusters and merge history.
+import { builder } from "../../builder.ts";
+import { ownedBy } from "../../auth/ownership.ts";
+
+builder.prismaNode("Memory", {
+  id: { field: "id" },
+  nullable: true,
+  findUnique: (id, context) => ({ id, ...ownedBy.memory(context.viewer.id) }),
+  authScopes: (memory) => ({ owner: memory.userId }),
+  fields: (t) => ({
+    conversation: t.relation("conversation", { nullable: true, description: "The conversation (seed 004's session) it came from." }),
+    content: t.exposeString("content"),
+    summary: t.exposeString("summary", { nullable: true }),
+    kind: t.exposeString("kind"),
+    importance: t.exposeFloat("importance"),
+    confidence: t.exposeFloat("confidence", { nullable: true }),
+    participants: t.exposeStringList("participants"),
+    sourceMessageIds: t.exposeStringList("sourceMessageIds"),
+    tags: t.exposeStringList("tags"),
+    embeddingModel: t.exposeString("embeddingModel", { nullable: true }),
+    embeddingDimensions: t.exposeInt("embeddingDimensions", { nullable: true }),
+    accessCount: t.exposeInt("accessCount"),
+    lastAccessedAt: t.expose("lastAccessedAt", { type: "DateTime", nullable: true }),
+    deletedAt: t.expose("deletedAt", { type: "DateTime", nullable: true }),
+    metadata: t.expose("metadata", { type: "JSON", nullable: true }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+    clusterMemberships: t.relation("clusterMemberships", { query: { orderBy: { addedAt: "asc" } } }),
+    emotionalContext: t.relation("emotionalContext", { nullable: true }),
+    relationshipDynamics: t.relation("relationshipDynamics", { query: { orderBy: { createdAt: "asc" } } }),
+    validationStatus: t.relation("validationStatus", { nullable: true }),
+    qualityMetrics: t.relation("qualityMetrics", { nullable: true }),
+    analyses: t.relation("analyses", { query: { orderBy: { createdAt: "asc" } } }),
+    deduplicationRecords: t.relation("deduplicationRecords", { query: { orderBy: { createdAt: "asc" } } }),
+  }),
+});
+
+builder.prismaNode("MemoryCluster", {
+  id: { field: "id" },
+  nullable: true,
+  findUnique: (id, context) => ({ id, ...ownedBy.memoryCluster(context.viewer.id) }),
+  authScopes: (cluster) => ({ owner: cluster.userId }),
+  fields: (t) => ({
+    name: t.exposeString("name"),
+    themes: t.exposeStringList("themes"),
+    description: t.exposeString("description", { nullable: true }),
+    centroidModel: t.exposeString("centroidModel", { nullable: true }),
+    centroidDimensions: t.exposeInt("centroidDimensions", { nullable: true }),
+    metadata: t.expose("metadata", { type: "JSON", nullable: true }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+    memberCount: t.relationCount("memberships"),
+    members: t.relatedConnection("memberships", {
+      description: "Member memories, strongest first.",
+      cursor: "id",
+      totalCount: true,
+      query: { orderBy: [{ score: { sort: "desc", nulls: "last" } }, { id: "asc" }] },
+    }),
+  }),
+});
+
+builder.prismaNode("ClusterMembership", {
+  id: { field: "id" },
+  nullable: true,
+  findUnique: (id, context) => ({ id, ...ownedBy.clusterMembership(context.viewer.id) }),
+  authScopes: { viewer: true },
+  fields: (t) => ({
+    memory: t.relation("memory"),
+    cluster: t.relation("cluster"),
+    score: t.exposeFloat("score", { nullable: true }),
+    addedAt: t.expose("addedAt", { type: "DateTime" }),
+  }),
+});
+
+builder.prismaNode("DeduplicationRecord", {
+  description: "A merge: `memory` was kept and `mergedMemoryIds` were folded into it.",
+  id: { field: "id" },
+  nullable: true,
+  findUnique: (id, context) => ({ id, ...ownedBy.deduplicationRecord(context.viewer.id) }),
+  authScopes: { viewer: true },
+  fields: (t) => ({
+    memory: t.relation("memory"),
+    mergedMemoryIds: t.exposeStringList("mergedMemoryIds"),
+    strategy: t.exposeString("strategy"),
+    conflicts: t.expose("conflicts", { type: "JSON", nullable: true }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+  }),
+});

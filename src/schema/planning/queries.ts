@@ -1,0 +1,40 @@
+import { builder } from "../../builder.ts";
+import { ownedBy } from "../../auth/ownership.ts";
+import { EpicPriorityEnum, EpicStatusEnum } from "../enums.ts";
+
+const EpicFilter = builder.inputType("EpicFilter", {
+  fields: (t) => ({
+    status: t.field({ type: [EpicStatusEnum] }),
+    priority: t.field({ type: [EpicPriorityEnum] }),
+    quarter: t.string(),
+  }),
+});
+
+builder.queryField("epics", (t) =>
+  t.prismaConnection({
+    type: "Epic",
+    cursor: "id",
+    description: "The viewer's planning board, in board order.",
+    args: { filter: t.arg({ type: EpicFilter }) },
+    resolve: (query, _root, { filter }, context) =>
+      context.prisma.epic.findMany({
+        ...query,
+        where: {
+          ...ownedBy.epic(context.viewer.id),
+          ...(filter?.status?.length ? { status: { in: filter.status } } : {}),
+          ...(filter?.priority?.length ? { priority: { in: filter.priority } } : {}),
+          ...(filter?.quarter ? { quarter: filter.quarter } : {}),
+        },
+        orderBy: [{ order: "asc" }, { id: "asc" }],
+      }),
+    totalCount: (_root, { filter }, context) =>
+      context.prisma.epic.count({
+        where: {
+          ...ownedBy.epic(context.viewer.id),
+          ...(filter?.status?.length ? { status: { in: filter.status } } : {}),
+          ...(filter?.priority?.length ? { priority: { in: filter.priority } } : {}),
+          ...(filter?.quarter ? { quarter: filter.quarter } : {}),
+        },
+      }),
+  }),
+);

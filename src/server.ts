@@ -1,0 +1,137 @@
+// createYoga plus its HTTP and WebSocket wiring, nothing else.
+import http from "node:http";
+import { WebSocketServer } from "ws";
+import { useServer } from "graphql-ws/use/ws";
+import { createYoga, useReadinessCheck } from "graphql-yoga";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
+import { GraphQLError } from "graphql";
+import { schema } from "./schema/index.ts";
+import { createContextFactory, type ServerDeps } from "./context.ts";
+import { classifyError } from "./errors.ts";
+import { useErrorCodes, useLimits } from "./server/limits.ts";
+import type { Logger } from "./logger.ts";
+
+export const GRAPHQL_PATH = "/graphql";
+
+export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
+  const { config, prisma, logger } = deps;
+  return createYoga({
+    schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    context: createContextFactory(deps),
+    landingPage: false,
+    // Self-contained GraphiQL (no CDN), so it works offline; subscriptions over graphql-ws.
+    renderGraphiQL,
+    graphiql: { title: "Threadline", subscriptionsProtocol: "WS" },
+    healthCheckEndpoint: "/health",
+    maskedErrors: {
+      maskError: (error) => {
+        const classified = classifyError(error, { exposeInternals: config.env !== "production" });
+        if (classified.extensions.code === "INTERNAL_SERVER_ERROR") logger.error("unexpected error while executing", error);
+        return classified;
+      },
+    },
+    logging: {
+      debug: (...args) => logger.debug(args.map(String).join(" ")),
+      info: (...args) => logger.info(args.map(String).join(" ")),
+      warn: (...args) => logger.warn(args.map(String).join(" ")),
+      // Errors a client caused are already answered with a code; only unexpected ones are ERRORs.
+      error: (...args) =>
+        args.some((arg) => arg instanceof GraphQLError && arg.extensions?.code !== "INTERNAL_SERVER_ERROR")
+          ? logger.debug(args.map(String).join(" "))
+          : logger.error(args.map(String).join(" ")),
+    },
+    plugins: [
+      useLimits(config.limits),
+      useErrorCodes(),
+      useReadinessCheck({
+        endpoint: "/ready",
+        check: async () => {
+          await prisma.$queryRaw`SELECT 1`;
+        },
+      }),
+    ],
+  });
+}
+
+export type GraphQLHandler = ReturnType<typeof createGraphQLHandler>;
+
+export interface RunningServer {
+  yoga: GraphQLHandler;
+  http: http.Server;
+  url: string;
+  /** Stops accepting work, lets in-flight requests finish (up to the timeout), closes sockets. */
+  close(): Promise<void>;
+}
+
+export async function startServer(deps: ServerDeps & { logger: Logger }, { host, port }: { host: string; port: number }): Promise<RunningServer> {
+  const yoga = createGraphQLHandler(deps);
+  const server = http.createServer(yoga);
+  const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH });
+
+  const wsCleanup = useServer(
+    {
+      execute: (args: any) => args.rootValue.execute(args),
+      subscribe: (args: any) => args.rootValue.subscribe(args),
+      onSubscribe: async (ctx, _id, payload) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+          connectionParams: ctx.connectionParams,
+        });
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [classifyError(error, { exposeInternals: true })] as GraphQLError[];
+        }
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors.map((e: GraphQLError) => classifyError(e, { exposeInternals: true }));
+        let contextValue;
+        try {
+          contextValue = await contextFactory();
+        } catch (error) {
+          return [classifyError(error, { exposeInternals: false })] as GraphQLError[];
+        }
+        return {
+          schema,
+          operationName: payload.operationName,
+          document,
+          variableValues: payload.variables,
+          contextValue,
+          rootValue: { execute, subscribe },
+        };
+      },
+    },
+    wsServer,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  const actualPort = typeof address === "object" && address ? address.port : port;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${actualPort}${GRAPHQL_PATH}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    yoga,
+    http: server,
+    url,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await wsCleanup.dispose(); // tells subscribers the server is going away (1001)
+        wsServer.close();
+        const timeout = new Promise<void>((resolve) => setTimeout(resolve, deps.config.shutdownTimeoutMs).unref());
+        await Promise.race([stopped, timeout]);
+        server.closeAllConnections();
+      })();
+      return closing;
+    },
+  };
+}

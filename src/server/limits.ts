@@ -1,0 +1,146 @@
+// Limits every operation obeys before it touches the database: query depth, alias count, page sizes.
+import {
+  GraphQLError,
+  Kind,
+  visit,
+  type ASTVisitor,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValueNode,
+} from "graphql";
+import type { Plugin } from "graphql-yoga";
+import { PAGE_LIMITS } from "../config.ts";
+import { badInput, tooComplex } from "../errors.ts";
+
+const INTROSPECTION = new Set(["__schema", "__type"]);
+
+function depthOf(selectionSet: SelectionSetNode | undefined, fragments: Record<string, FragmentDefinitionNode>, seen: Set<string>): number {
+  if (!selectionSet) return 0;
+  let max = 0;
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      if (INTROSPECTION.has(selection.name.value)) continue; // tools' introspection queries are deep by nature
+      max = Math.max(max, selection.selectionSet ? 1 + depthOf(selection.selectionSet, fragments, seen) : 1);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      max = Math.max(max, depthOf(selection.selectionSet, fragments, seen));
+    } else {
+      const name = selection.name.value;
+      if (seen.has(name) || !fragments[name]) continue; // cycles are reported by the standard rules
+      max = Math.max(max, depthOf(fragments[name].selectionSet, fragments, new Set(seen).add(name)));
+    }
+  }
+  return max;
+}
+
+export function maxDepthRule(maxDepth: number) {
+  return (context: ValidationContext): ASTVisitor => {
+    const document = context.getDocument();
+    const fragments = Object.fromEntries(
+      document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+    );
+    return {
+      OperationDefinition(operation) {
+        const depth = depthOf(operation.selectionSet, fragments, new Set());
+        if (depth > maxDepth) context.reportError(tooComplex(`The query is ${depth} levels deep; at most ${maxDepth} are allowed`));
+      },
+    };
+  };
+}
+
+export function maxAliasesRule(maxAliases: number) {
+  return (context: ValidationContext): ASTVisitor => {
+    let aliases = 0;
+    return {
+      Field(field) {
+        if (field.alias) aliases += 1;
+      },
+      Document: {
+        leave() {
+          if (aliases > maxAliases) context.reportError(tooComplex(`The query uses ${aliases} aliases; at most ${maxAliases} are allowed`));
+        },
+      },
+    };
+  };
+}
+
+function intValue(node: ValueNode, variables: Record<string, unknown>): unknown {
+  if (node.kind === Kind.INT) return Number(node.value);
+  if (node.kind === Kind.VARIABLE) return variables[node.name.value];
+  return undefined;
+}
+
+/** Every `first`/`last` argument in the document, literal or variable, must be within PAGE_LIMITS.max. */
+export function checkPageSizes(document: DocumentNode, variables: Record<string, unknown> = {}) {
+  visit(document, {
+    Argument(argument) {
+      if (argument.name.value !== "first" && argument.name.value !== "last") return;
+      const value = intValue(argument.value, variables);
+      if (typeof value === "number" && (value < 0 || value > PAGE_LIMITS.max)) {
+        throw badInput(`\`${argument.name.value}\` must be between 0 and ${PAGE_LIMITS.max}, got ${value}`, argument.name.value);
+      }
+    },
+  });
+}
+
+export function useLimits({ maxDepth, maxAliases }: { maxDepth: number; maxAliases: number }): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(maxDepthRule(maxDepth));
+      addValidationRule(maxAliasesRule(maxAliases));
+    },
+    onExecute({ args, setResultAndStopExecution }) {
+      try {
+        checkPageSizes(args.document, (args.variableValues ?? {}) as Record<string, unknown>);
+      } catch (error) {
+        setResultAndStopExecution({ errors: [error as GraphQLError] });
+      }
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      try {
+        checkPageSizes(args.document, (args.variableValues ?? {}) as Record<string, unknown>);
+      } catch (error) {
+        setResultAndStopExecution({ errors: [error as GraphQLError] });
+      }
+    },
+  };
+}
+
+/** Codes graphql-yoga gives request errors, and the contract's code each one is. */
+const REQUEST_ERROR_CODES: Record<string, string> = {
+  GRAPHQL_PARSE_FAILED: "BAD_USER_INPUT",
+  GRAPHQL_VALIDATION_FAILED: "BAD_USER_INPUT",
+  BAD_REQUEST: "BAD_USER_INPUT",
+  PERSISTED_QUERY_NOT_FOUND: "BAD_USER_INPUT",
+};
+
+/**
+ * Errors raised before execution (malformed JSON, parse and validation errors, bad variables) get a
+ * code from the contract's list (API.md), so every error a client sees has one it can switch on.
+ * Yoga's own code stays available as `extensions.reason`.
+ */
+export function useErrorCodes(): Plugin {
+  const label = (result: unknown) => {
+    const errors = (result as { errors?: GraphQLError[] } | null)?.errors;
+    if (!Array.isArray(errors)) return;
+    for (const error of errors) {
+      if (!error || typeof error !== "object") continue;
+      const extensions = (error.extensions ?? {}) as Record<string, unknown>;
+      const code = typeof extensions.code === "string" ? extensions.code : undefined;
+      if (code && !(code in REQUEST_ERROR_CODES)) continue;
+      const { originalError: _hidden, ...rest } = extensions;
+      (error as { extensions: Record<string, unknown> }).extensions = {
+        ...rest,
+        code: code ? REQUEST_ERROR_CODES[code] : "BAD_USER_INPUT",
+        ...(code ? { reason: code } : {}),
+      };
+    }
+  };
+  return {
+    onResultProcess({ result }) {
+      if (Array.isArray(result)) result.forEach(label);
+      else label(result);
+    },
+  };
+}

@@ -1,0 +1,113 @@
+// The real server on a real port, over a fresh database, with helpers to talk to it as a client would.
+import { SignJWT } from "jose";
+import { createClient as createWsClient, type Client as WsClient } from "graphql-ws";
+import WebSocket from "ws";
+import { loadConfig } from "../../src/config.ts";
+import { createAuthenticator } from "../../src/auth/viewer.ts";
+import { createEvents } from "../../src/events/pubsub.ts";
+import { silentLogger } from "../../src/logger.ts";
+import { startServer, type RunningServer } from "../../src/server.ts";
+import type { Database } from "../../src/db/database.ts";
+import { freshDatabase } from "./database.ts";
+
+export const JWT_SECRET = "test-secret-that-is-at-least-32-characters-long";
+
+export interface GraphQLResponse<T = any> {
+  status: number;
+  data?: T;
+  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; [key: string]: unknown } }[];
+}
+
+export interface TestServer {
+  url: string;
+  db: Database;
+  server: RunningServer;
+  /** A signed token whose `sub` is this external id (users are created on first sight). */
+  tokenFor(sub: string, claims?: Record<string, unknown>): Promise<string>;
+  gql<T = any>(query: string, variables?: Record<string, unknown>, options?: { token?: string | null; headers?: Record<string, string> }): Promise<GraphQLResponse<T>>;
+  /** Runs fn and returns how many SQL statements the server sent meanwhile. */
+  countStatements(fn: () => Promise<unknown>): Promise<{ count: number; statements: string[] }>;
+  wsClient(token?: string): WsClient;
+  close(): Promise<void>;
+}
+
+export async function startTestServer({ auth = "jwt" as "jwt" | "local", db }: { auth?: "jwt" | "local"; db?: Database } = {}): Promise<TestServer> {
+  const database = db ?? (await freshDatabase());
+  const config = loadConfig({
+    NODE_ENV: "test",
+    PORT: "0",
+    ...(auth === "jwt" ? { AUTH_JWT_SECRET: JWT_SECRET, AUTH_JWT_ISSUER: "threadline-tests", AUTH_JWT_AUDIENCE: "threadline" } : {}),
+  });
+  const server = await startServer(
+    { config, prisma: database.prisma, pubsub: createEvents(), authenticator: createAuthenticator(config.auth, database.prisma), logger: silentLogger },
+    { host: "127.0.0.1", port: 0 },
+  );
+  const secret = new TextEncoder().encode(JWT_SECRET);
+  const clients: WsClient[] = [];
+
+  return {
+    url: server.url,
+    db: database,
+    server,
+    tokenFor: (sub, claims = {}) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject(sub)
+        .setIssuer("threadline-tests")
+        .setAudience("threadline")
+        .setIssuedAt()
+        .setExpirationTime("1h")
+        .sign(secret),
+    async gql(query, variables, options = {}) {
+      const response = await fetch(server.url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/graphql-response+json, application/json",
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...options.headers,
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as GraphQLResponse;
+      return { ...body, status: response.status };
+    },
+    async countStatements(fn) {
+      const statements: string[] = [];
+      const stop = database.onQuery((event) => statements.push(event.query));
+      try {
+        await fn();
+      } finally {
+        stop();
+      }
+      return { count: statements.length, statements };
+    },
+    wsClient(token) {
+      const client = createWsClient({
+        url: server.url.replace(/^http/, "ws"),
+        webSocketImpl: WebSocket,
+        connectionParams: token ? { Authorization: `Bearer ${token}` } : {},
+        retryAttempts: 0,
+      });
+      clients.push(client);
+      return client;
+    },
+    async close() {
+      await Promise.all(clients.map((client) => client.dispose()));
+      await server.close();
+      if (!db) await database.close();
+    },
+  };
+}
+
+/** The data of a response that must have succeeded; fails the test with the errors otherwise. */
+export function ok<T>(response: GraphQLResponse<T>): T {
+  if (response.errors?.length || !response.data) {
+    throw new Error(`expected success, got ${response.status}: ${JSON.stringify(response.errors)}`);
+  }
+  return response.data;
+}
+
+export function errorCodes(response: GraphQLResponse): (string | undefined)[] {
+  return (response.errors ?? []).map((error) => error.extensions?.code);
+}
