@@ -10,6 +10,7 @@ import { getDatamodel } from "./generated/pothos-types.ts";
 import type { Context } from "./context.ts";
 import { forbidden } from "./errors.ts";
 import { PAGE_LIMITS } from "./config.ts";
+import { resolveOwnedNodes } from "./auth/node-access.ts";
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -46,8 +47,16 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: "omit",
     cursorType: "String",
-    nodeQueryOptions: { nullable: true },
-    nodesQueryOptions: { nullable: { list: false, items: true } },
+    // Any type is reachable by id here, so these check the viewer owns each id before loading it.
+    nodeQueryOptions: {
+      nullable: true,
+      resolve: async (_root, { id }, context, _info, resolveNode) =>
+        (await resolveOwnedNodes(context, [id], async ([only]) => [await resolveNode(only)]))[0],
+    },
+    nodesQueryOptions: {
+      nullable: { list: false, items: true },
+      resolve: (_root, { ids }, context, _info, resolveNodes) => resolveOwnedNodes(context, ids, resolveNodes),
+    },
   },
 });
 

@@ -56,6 +56,8 @@ export function classifyError(error: unknown, { exposeInternals }: { exposeInter
         })
       : original;
   }
+  // graphql-js's own errors (variable coercion, bad literals) have no cause: the request was at fault.
+  if (original instanceof GraphQLError && !original.originalError) return rebuild("BAD_USER_INPUT", original.message);
   if (original instanceof PothosValidationError) return rebuild("BAD_USER_INPUT", original.message);
   if (original instanceof Prisma.PrismaClientKnownRequestError) {
     switch (original.code) {

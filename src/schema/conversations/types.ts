@@ -1,7 +1,6 @@
 // Conversations and everything hanging off them: messages with their tool uses, links and assets;
 // seed 003's actions and previews; seed 001's embedded chunks.
 import { builder } from "../../builder.ts";
-import { ownedBy } from "../../auth/ownership.ts";
 import { ActionStatusEnum, ConversationStatusEnum, MessageRoleEnum, PreviewStatusEnum, ToolUseStatusEnum } from "../enums.ts";
 import type { Conversation } from "../../generated/prisma/client.ts";
 
@@ -22,7 +21,6 @@ export const ConversationRef = builder.prismaNode("Conversation", {
   description: "A conversation: a coding session (001), an agent debate (002), a build context (003) or a memory session (004).",
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.conversation(context.viewer.id) }),
   authScopes: (conversation) => ({ owner: conversation.userId }),
   fields: (t) => ({
     sessionId: t.exposeString("sessionId", { nullable: true }),
@@ -85,7 +83,6 @@ export const ConversationRef = builder.prismaNode("Conversation", {
 export const MessageRef = builder.prismaNode("Message", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.message(context.viewer.id) }),
   authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
@@ -116,7 +113,6 @@ export const MessageRef = builder.prismaNode("Message", {
 export const ToolUseRef = builder.prismaNode("ToolUse", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.toolUse(context.viewer.id) }),
   authScopes: { viewer: true },
   fields: (t) => ({
     message: t.relation("message"),
@@ -135,7 +131,6 @@ export const ToolUseRef = builder.prismaNode("ToolUse", {
 builder.prismaNode("Link", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.link(context.viewer.id) }),
   authScopes: { viewer: true },
   fields: (t) => ({
     message: t.relation("message"),
@@ -148,7 +143,6 @@ builder.prismaNode("Link", {
 builder.prismaNode("Asset", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.asset(context.viewer.id) }),
   authScopes: { viewer: true },
   fields: (t) => ({
     message: t.relation("message"),
@@ -166,7 +160,6 @@ export const ActionRef = builder.prismaNode("Action", {
   description: "A step of seed 003's build workflow: clone_template, configure_tooling, modify_files, deploy, ...",
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.action(context.viewer.id) }),
   authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
@@ -182,7 +175,6 @@ export const ActionRef = builder.prismaNode("Action", {
 export const PreviewRef = builder.prismaNode("Preview", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.preview(context.viewer.id) }),
   authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
@@ -199,7 +191,6 @@ builder.prismaNode("ConversationChunk", {
   description: "A chunk of a conversation's text with its embedding (seed 001's ConversationEmbedding).",
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.conversationChunk(context.viewer.id) }),
   authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),

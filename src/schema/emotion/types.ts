@@ -1,13 +1,11 @@
 // Seed 000's emotional intelligence: contexts, relationship dynamics, mood scores and their deltas,
 // delta patterns and turning points.
 import { builder } from "../../builder.ts";
-import { ownedBy } from "../../auth/ownership.ts";
 import { MoodDirectionEnum } from "../enums.ts";
 
 builder.prismaNode("EmotionalContext", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.emotionalContext(context.viewer.id) }),
   authScopes: { viewer: true },
   fields: (t) => ({
     memory: t.relation("memory", { nullable: true }),
@@ -25,7 +23,6 @@ builder.prismaNode("EmotionalContext", {
 builder.prismaNode("RelationshipDynamics", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.relationshipDynamics(context.viewer.id) }),
   authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation", { nullable: true }),
@@ -44,7 +41,6 @@ builder.prismaNode("RelationshipDynamics", {
 builder.prismaNode("MoodScore", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.moodScore(context.viewer.id) }),
   authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
@@ -63,7 +59,6 @@ builder.prismaNode("MoodScore", {
 const MoodDelta = builder.prismaNode("MoodDelta", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.moodDelta(context.viewer.id) }),
   authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
@@ -80,7 +75,6 @@ const MoodDelta = builder.prismaNode("MoodDelta", {
 builder.prismaNode("DeltaPattern", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.deltaPattern(context.viewer.id) }),
   authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
@@ -103,7 +97,6 @@ builder.prismaNode("DeltaPattern", {
 builder.prismaNode("TurningPoint", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.turningPoint(context.viewer.id) }),
   authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),

@@ -1,11 +1,9 @@
 // Long-term memories (seeds 000 and 004), their clusters and merge history.
 import { builder } from "../../builder.ts";
-import { ownedBy } from "../../auth/ownership.ts";
 
 builder.prismaNode("Memory", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.memory(context.viewer.id) }),
   authScopes: (memory) => ({ owner: memory.userId }),
   fields: (t) => ({
     conversation: t.relation("conversation", { nullable: true, description: "The conversation (seed 004's session) it came from." }),
@@ -38,7 +36,6 @@ builder.prismaNode("Memory", {
 builder.prismaNode("MemoryCluster", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.memoryCluster(context.viewer.id) }),
   authScopes: (cluster) => ({ owner: cluster.userId }),
   fields: (t) => ({
     name: t.exposeString("name"),
@@ -62,7 +59,6 @@ builder.prismaNode("MemoryCluster", {
 builder.prismaNode("ClusterMembership", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.clusterMembership(context.viewer.id) }),
   authScopes: { viewer: true },
   fields: (t) => ({
     memory: t.relation("memory"),
@@ -76,7 +72,6 @@ builder.prismaNode("DeduplicationRecord", {
   description: "A merge: `memory` was kept and `mergedMemoryIds` were folded into it.",
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.deduplicationRecord(context.viewer.id) }),
   authScopes: { viewer: true },
   fields: (t) => ({
     memory: t.relation("memory"),

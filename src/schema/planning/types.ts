@@ -1,12 +1,10 @@
 // Seed 001's planning board.
 import { builder } from "../../builder.ts";
-import { ownedBy } from "../../auth/ownership.ts";
 import { EpicPriorityEnum, EpicStatusEnum } from "../enums.ts";
 
 builder.prismaNode("Epic", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.epic(context.viewer.id) }),
   authScopes: (epic) => ({ owner: epic.userId }),
   fields: (t) => ({
     title: t.exposeString("title"),

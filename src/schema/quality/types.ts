@@ -1,12 +1,10 @@
 // Seed 000's data-quality records: validation, quality metrics and analysis runs.
 import { builder } from "../../builder.ts";
-import { ownedBy } from "../../auth/ownership.ts";
 import { AnalysisStatusEnum, ValidationSeverityEnum, ValidationStateEnum } from "../enums.ts";
 
 builder.prismaNode("ValidationStatus", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.validationStatus(context.viewer.id) }),
   authScopes: { viewer: true },
   fields: (t) => ({
     memory: t.relation("memory"),
@@ -23,7 +21,6 @@ builder.prismaNode("ValidationStatus", {
 builder.prismaNode("ValidationResult", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.validationResult(context.viewer.id) }),
   authScopes: { viewer: true },
   fields: (t) => ({
     validationStatus: t.relation("validationStatus"),
@@ -38,7 +35,6 @@ builder.prismaNode("ValidationResult", {
 builder.prismaNode("QualityMetrics", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.qualityMetrics(context.viewer.id) }),
   authScopes: { viewer: true },
   fields: (t) => ({
     memory: t.relation("memory"),
@@ -56,7 +52,6 @@ builder.prismaNode("QualityMetrics", {
 builder.prismaNode("AnalysisMetadata", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.analysisMetadata(context.viewer.id) }),
   authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation", { nullable: true }),

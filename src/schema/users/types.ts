@@ -1,11 +1,9 @@
 // The viewer and their API keys.
 import { builder } from "../../builder.ts";
-import { ownedBy } from "../../auth/ownership.ts";
 
 builder.prismaNode("User", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.user(context.viewer.id) }),
   authScopes: (user) => ({ owner: user.id }),
   fields: (t) => ({
     externalId: t.exposeString("externalId", { description: "The identity provider's subject (a Clerk user id, for seed 002)." }),
@@ -25,7 +23,6 @@ builder.prismaNode("ApiKey", {
   description: "A key for service-to-service ingest. The key itself is shown once, when created.",
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, context) => ({ id, ...ownedBy.apiKey(context.viewer.id) }),
   authScopes: (key) => ({ owner: key.userId }),
   fields: (t) => ({
     name: t.exposeString("name"),
