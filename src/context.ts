@@ -6,12 +6,14 @@ import type { PrismaClient } from "./db/database.ts";
 import type { User } from "./generated/prisma/client.ts";
 import type { Authenticator } from "./auth/viewer.ts";
 import type { PubSub } from "./events/pubsub.ts";
+import type { Embedder } from "./search/embedders/index.ts";
 
 export interface Context {
   viewer: User;
   prisma: PrismaClient;
   pubsub: PubSub;
   config: Config;
+  embedder: Embedder;
 }
 
 export interface ServerDeps {
@@ -19,6 +21,7 @@ export interface ServerDeps {
   prisma: PrismaClient;
   pubsub: PubSub;
   authenticator: Authenticator;
+  embedder: Embedder;
 }
 
 type InitialContext = YogaInitialContext & { connectionParams?: Record<string, unknown> };
@@ -37,5 +40,6 @@ export function createContextFactory(deps: ServerDeps) {
     prisma: deps.prisma,
     pubsub: deps.pubsub,
     config: deps.config,
+    embedder: deps.embedder,
   });
 }

@@ -9,12 +9,14 @@ import "./conversations/queries.ts";
 import "./conversations/mutations.ts";
 import "./conversations/messages.ts";
 import "./conversations/workflow.ts";
+import "./conversations/chunks.ts";
 import "./conversations/subscriptions.ts";
 import "./memory/types.ts";
 import "./emotion/types.ts";
 import "./quality/types.ts";
 import "./planning/types.ts";
 import "./planning/queries.ts";
+import "./search/queries.ts";
 
 export const schema = builder.toSchema();
 /** The schema as printed to schema.graphql: sorted, so the file diffs cleanly. */

@@ -7,6 +7,7 @@ import { createAuthenticator } from "../../src/auth/viewer.ts";
 import { createEvents } from "../../src/events/pubsub.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { startServer, type RunningServer } from "../../src/server.ts";
+import { createEmbedder } from "../../src/search/embedders/index.ts";
 import type { Database } from "../../src/db/database.ts";
 import { freshDatabase } from "./database.ts";
 
@@ -39,7 +40,7 @@ export async function startTestServer({ auth = "jwt" as "jwt" | "local", db }: {
     ...(auth === "jwt" ? { AUTH_JWT_SECRET: JWT_SECRET, AUTH_JWT_ISSUER: "threadline-tests", AUTH_JWT_AUDIENCE: "threadline" } : {}),
   });
   const server = await startServer(
-    { config, prisma: database.prisma, pubsub: createEvents(), authenticator: createAuthenticator(config.auth, database.prisma), logger: silentLogger },
+    { config, prisma: database.prisma, pubsub: createEvents(), authenticator: createAuthenticator(config.auth, database.prisma), embedder: createEmbedder(), logger: silentLogger },
     { host: "127.0.0.1", port: 0 },
   );
   const secret = new TextEncoder().encode(JWT_SECRET);

@@ -187,7 +187,7 @@ export const PreviewRef = builder.prismaNode("Preview", {
   }),
 });
 
-builder.prismaNode("ConversationChunk", {
+export const ConversationChunkRef = builder.prismaNode("ConversationChunk", {
   description: "A chunk of a conversation's text with its embedding (seed 001's ConversationEmbedding).",
   id: { field: "id" },
   nullable: true,

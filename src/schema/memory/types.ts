@@ -1,7 +1,7 @@
 // Long-term memories (seeds 000 and 004), their clusters and merge history.
 import { builder } from "../../builder.ts";
 
-builder.prismaNode("Memory", {
+export const MemoryRef = builder.prismaNode("Memory", {
   id: { field: "id" },
   nullable: true,
   authScopes: (memory) => ({ owner: memory.userId }),

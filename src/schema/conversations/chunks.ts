@@ -1,0 +1,71 @@
+// upsertChunks: a conversation's text chunks with their embeddings (seed 001's ConversationEmbedding).
+import { builder } from "../../builder.ts";
+import { badInput } from "../../errors.ts";
+import { checkRange, checkText, jsonInput } from "../inputs.ts";
+import { checkVector, toSql } from "../../search/vectors.ts";
+import { ownConversationId } from "./mutations.ts";
+
+const MAX_CHUNKS = 500;
+
+const ChunkInput = builder.inputType("ChunkInput", {
+  fields: (t) => ({
+    chunkIndex: t.int({ required: true }),
+    chunkText: t.string({ required: true }),
+    embedding: t.floatList({ description: "Your own embedding; without one the server's embedder computes it." }),
+    model: t.string({ description: "The model that produced `embedding` (required with it)." }),
+    metadata: t.field({ type: "JSON" }),
+  }),
+});
+
+builder.mutationField("upsertChunks", (t) =>
+  t.prismaField({
+    type: ["ConversationChunk"],
+    description: "Creates or replaces chunks by chunkIndex, with embeddings given or computed. One transaction.",
+    args: {
+      conversationId: t.arg.id({ required: true }),
+      chunks: t.arg({ type: [ChunkInput], required: true }),
+    },
+    resolve: async (query, _root, args, context) => {
+      const conversationId = await ownConversationId(context, args.conversationId);
+      if (args.chunks.length === 0 || args.chunks.length > MAX_CHUNKS) throw badInput(`give 1 to ${MAX_CHUNKS} chunks`, "chunks");
+      const indexes = new Set<number>();
+      const chunks = args.chunks.map((chunk, i) => {
+        const field = `chunks[${i}]`;
+        const chunkIndex = checkRange(chunk.chunkIndex, `${field}.chunkIndex`, 0, 1_000_000)!;
+        if (indexes.has(chunkIndex)) throw badInput(`${field}.chunkIndex ${chunkIndex} appears twice`, `${field}.chunkIndex`);
+        indexes.add(chunkIndex);
+        if (chunk.embedding && !chunk.model) throw badInput(`${field}.model is required with an embedding`, `${field}.model`);
+        if (chunk.embedding) checkVector(chunk.embedding, `${field}.embedding`);
+        return { ...chunk, chunkIndex, chunkText: checkText(chunk.chunkText, `${field}.chunkText`, { maxLength: 100_000 })! };
+      });
+      const missing = chunks.filter((c) => !c.embedding);
+      const computed = missing.length ? await context.embedder.embed(missing.map((c) => c.chunkText)) : [];
+      const vectors = chunks.map((c) => (c.embedding ? { vector: c.embedding, model: c.model! } : { vector: computed[missing.indexOf(c)], model: context.embedder.model }));
+
+      const ids = await context.prisma.$transaction(async (tx) => {
+        const rows = [];
+        for (const chunk of chunks) {
+          rows.push(
+            await tx.conversationChunk.upsert({
+              where: { conversationId_chunkIndex: { conversationId, chunkIndex: chunk.chunkIndex } },
+              create: { conversationId, chunkIndex: chunk.chunkIndex, chunkText: chunk.chunkText, metadata: jsonInput(chunk.metadata) },
+              update: { chunkText: chunk.chunkText, metadata: jsonInput(chunk.metadata) },
+              select: { id: true },
+            }),
+          );
+        }
+        // All embeddings in one statement: rows of (id, vector text, model, dimensions) unnested from arrays.
+        await tx.$executeRaw`
+          UPDATE conversation_chunks AS ch
+             SET embedding = v.embedding::vector, embedding_model = v.model, embedding_dimensions = v.dimensions
+            FROM (SELECT unnest(${rows.map((r) => r.id)}::text[]) AS id,
+                         unnest(${vectors.map((v) => toSql(v.vector))}::text[]) AS embedding,
+                         unnest(${vectors.map((v) => v.model)}::text[]) AS model,
+                         unnest(${vectors.map((v) => v.vector.length)}::int[]) AS dimensions) AS v
+           WHERE ch.id = v.id`;
+        return rows.map((r) => r.id);
+      });
+      return context.prisma.conversationChunk.findMany({ ...query, where: { id: { in: ids } }, orderBy: { chunkIndex: "asc" } });
+    },
+  }),
+);
