@@ -28,6 +28,9 @@ function withoutHandWrittenIndexDrops(sql: string) {
 }
 const isEmpty = (sql: string) => sql.split("\n").every((line) => !line.trim() || line.trim().startsWith("--"));
 
+// The engine reports Rust panics through this global; without it a panic surfaces as an unrelated TypeError.
+(globalThis as any).PRISMA_WASM_PANIC_REGISTRY ??= { set_message: (message: string) => console.error(`schema engine panic: ${message}`) };
+
 function loadEngine() {
   // node 20 cannot import .wasm modules: instantiate it by hand.
   const require = createRequire(import.meta.url);
