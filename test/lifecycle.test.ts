@@ -1,0 +1,73 @@
+// `npm start` as a user runs it: a real process on a real port with an embedded data folder.
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "threadline-lifecycle-"));
+afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function start(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", THREADLINE_DATA_DIR: dataDir, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const ready = /Threadline ready: (http:\/\/\S+\/graphql)/.exec(output);
+      if (ready) resolve({ child, url: ready[1], output: () => output, exited });
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    exited.then((code) => reject(new Error(`exited with ${code} before it was ready:\n${output}`)));
+    setTimeout(() => reject(new Error(`not ready after 60 s:\n${output}`)), 60_000).unref();
+  });
+}
+
+async function post(url: string, query: string) {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) });
+  return (await response.json()) as { data?: any; errors?: unknown[] };
+}
+
+describe("server process", () => {
+  it("starts on the embedded database, says it is in local mode, answers /health and /ready, and keeps data across a SIGTERM restart", async () => {
+    const first = await start({});
+    expect(first.output()).toMatch(/SINGLE-USER LOCAL MODE/);
+    const base = first.url.replace(/\/graphql$/, "");
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    expect((await fetch(`${base}/ready`)).status).toBe(200);
+    const graphiql = await fetch(first.url, { headers: { accept: "text/html" } });
+    expect(graphiql.status).toBe(200);
+    const page = await graphiql.text();
+    expect(page).toContain("Threadline");
+    expect(page).not.toMatch(/<script[^>]+src="https?:\/\//); // nothing loaded from a CDN
+
+    const created = await post(first.url, `mutation { createConversation(input: { title: "survives restarts" }) { id } }`);
+    expect(created.errors).toBeUndefined();
+
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toMatch(/stopped cleanly/);
+
+    const second = await start({});
+    const listed = await post(second.url, `{ conversations { edges { node { title } } } }`);
+    expect(listed.data.conversations.edges).toEqual([{ node: { title: "survives restarts" } }]);
+    second.child.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+  }, 120_000);
+
+  it("refuses to start in production without authentication", async () => {
+    await expect(start({ NODE_ENV: "production" })).rejects.toThrow(/exited with 78[\s\S]*AUTH_JWT_SECRET/);
+  });
+});
