@@ -129,9 +129,9 @@ export function useErrorCodes(): Plugin {
       const extensions = (error.extensions ?? {}) as Record<string, unknown>;
       const code = typeof extensions.code === "string" ? extensions.code : undefined;
       if (code && !(code in REQUEST_ERROR_CODES)) continue;
-      const { originalError: _hidden, ...rest } = extensions;
+      // Keep every other extension: Yoga reads `http` and `originalError` to pick the HTTP status.
       (error as { extensions: Record<string, unknown> }).extensions = {
-        ...rest,
+        ...extensions,
         code: code ? REQUEST_ERROR_CODES[code] : "BAD_USER_INPUT",
         ...(code ? { reason: code } : {}),
       };

@@ -1,0 +1,314 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type AssetInput = {
+  filename?: string | null | undefined;
+  metadata?: unknown;
+  mimeType?: string | null | undefined;
+  sizeBytes?: number | null | undefined;
+  /** image, document, audio, video, file, ... */
+  type: string;
+  url?: string | null | undefined;
+};
+
+/** What an agent conversation discusses (seed 002). */
+export type ContentSourceInput = {
+  author?: string | null | undefined;
+  body?: string | null | undefined;
+  metadata?: unknown;
+  publishedAt?: string | null | undefined;
+  title?: string | null | undefined;
+  type: string;
+  url?: string | null | undefined;
+};
+
+export type ConversationStatus =
+  | 'ACTIVE'
+  | 'ARCHIVED'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'INITIALIZED';
+
+export type CreateConversationInput = {
+  /** 0 to 1. */
+  confidenceScore?: number | null | undefined;
+  /** Seed 003's context configuration. */
+  config?: unknown;
+  consensusReached?: boolean | null | undefined;
+  contentSource?: ContentSourceInput | null | undefined;
+  description?: string | null | undefined;
+  finalRecommendation?: string | null | undefined;
+  /** Seed 003's context flow. */
+  flow?: unknown;
+  metadata?: unknown;
+  projectPath?: string | null | undefined;
+  sessionId?: string | null | undefined;
+  startedAt?: string | null | undefined;
+  status?: ConversationStatus | null | undefined;
+  title?: string | null | undefined;
+};
+
+/** An inclusive time range; either end may be left open. */
+export type DateTimeRange = {
+  from?: string | null | undefined;
+  to?: string | null | undefined;
+};
+
+export type MessageInput = {
+  agentName?: string | null | undefined;
+  agentType?: string | null | undefined;
+  assets?: Array<AssetInput> | null | undefined;
+  citedSources?: Array<string> | null | undefined;
+  /** 0 to 1. */
+  confidence?: number | null | undefined;
+  content: string;
+  metadata?: unknown;
+  role: MessageRole;
+  /** Author's display name (chat exports). */
+  sender?: string | null | undefined;
+  signalReferences?: Array<string> | null | undefined;
+  /** Defaults to now. */
+  timestamp?: string | null | undefined;
+  toolCalls?: unknown;
+  toolUses?: Array<ToolUseInput> | null | undefined;
+};
+
+export type MessageRole =
+  | 'ASSISTANT'
+  | 'FUNCTION'
+  | 'SYSTEM'
+  | 'TOOL'
+  | 'USER';
+
+export type ToolUsageFilter = {
+  conversationId?: string | null | undefined;
+  status?: ToolUseStatus | null | undefined;
+  timestamp?: DateTimeRange | null | undefined;
+  toolName?: string | null | undefined;
+};
+
+export type ToolUseInput = {
+  durationMs?: number | null | undefined;
+  metadata?: unknown;
+  parameters?: unknown;
+  response?: unknown;
+  status?: ToolUseStatus | null | undefined;
+  timestamp?: string | null | undefined;
+  toolName: string;
+};
+
+export type ToolUseStatus =
+  | 'ERROR'
+  | 'PENDING'
+  | 'SUCCESS'
+  | 'TIMEOUT';
+
+export type CreateConversationMutationVariables = Exact<{
+  input: CreateConversationInput;
+}>;
+
+
+export type CreateConversationMutation = { createConversation: { id: string, title: string | null, projectPath: string | null, sessionId: string | null, status: ConversationStatus, active: boolean, startedAt: string } };
+
+export type EndConversationMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type EndConversationMutation = { endConversation: { id: string, status: ConversationStatus, active: boolean, endedAt: string | null } };
+
+export type AppendMessagesMutationVariables = Exact<{
+  conversationId: string;
+  messages: Array<MessageInput> | MessageInput;
+}>;
+
+
+export type AppendMessagesMutation = { appendMessages: { inserted: number, duplicates: number, messages: Array<{ id: string, position: number, role: MessageRole, toolUses: Array<{ id: string, toolName: string, status: ToolUseStatus }> }>, conversation: { id: string, messageCount: number } } };
+
+export type ConversationWithMessagesQueryVariables = Exact<{
+  id: string;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ConversationWithMessagesQuery = { conversation: { id: string, title: string | null, projectPath: string | null, sessionId: string | null, status: ConversationStatus, startedAt: string, endedAt: string | null, messages: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, position: number, role: MessageRole, content: string, timestamp: string, toolUses: Array<{ id: string, toolName: string, parameters: unknown, response: unknown, status: ToolUseStatus, durationMs: number | null, timestamp: string }> } }> } } | null };
+
+export type RecentActiveConversationsQueryVariables = Exact<{
+  projectPath: string;
+}>;
+
+
+export type RecentActiveConversationsQuery = { conversations: { totalCount: number, edges: Array<{ node: { id: string, title: string | null, sessionId: string | null, startedAt: string, messageCount: number } }> } };
+
+export type ToolUsageStatsQueryVariables = Exact<{
+  filter?: ToolUsageFilter | null | undefined;
+}>;
+
+
+export type ToolUsageStatsQuery = { toolUsageStats: Array<{ toolName: string, status: ToolUseStatus, count: number, avgDurationMs: number | null, p95DurationMs: number | null }> };
+
+export type SearchMessagesQueryVariables = Exact<{
+  roles?: Array<MessageRole> | MessageRole | null | undefined;
+  contains: string;
+  first?: number | null | undefined;
+}>;
+
+
+export type SearchMessagesQuery = { messages: { totalCount: number, edges: Array<{ node: { id: string, role: MessageRole, content: string, timestamp: string, conversation: { id: string, title: string | null } } }> } };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+
+export const CreateConversationDocument = new TypedDocumentString(`
+    mutation CreateConversation($input: CreateConversationInput!) {
+  createConversation(input: $input) {
+    id
+    title
+    projectPath
+    sessionId
+    status
+    active
+    startedAt
+  }
+}
+    `) as unknown as TypedDocumentString<CreateConversationMutation, CreateConversationMutationVariables>;
+export const EndConversationDocument = new TypedDocumentString(`
+    mutation EndConversation($id: ID!) {
+  endConversation(id: $id) {
+    id
+    status
+    active
+    endedAt
+  }
+}
+    `) as unknown as TypedDocumentString<EndConversationMutation, EndConversationMutationVariables>;
+export const AppendMessagesDocument = new TypedDocumentString(`
+    mutation AppendMessages($conversationId: ID!, $messages: [MessageInput!]!) {
+  appendMessages(conversationId: $conversationId, messages: $messages) {
+    inserted
+    duplicates
+    messages {
+      id
+      position
+      role
+      toolUses {
+        id
+        toolName
+        status
+      }
+    }
+    conversation {
+      id
+      messageCount
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AppendMessagesMutation, AppendMessagesMutationVariables>;
+export const ConversationWithMessagesDocument = new TypedDocumentString(`
+    query ConversationWithMessages($id: ID!, $first: Int = 50, $after: String) {
+  conversation(id: $id) {
+    id
+    title
+    projectPath
+    sessionId
+    status
+    startedAt
+    endedAt
+    messages(first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          id
+          position
+          role
+          content
+          timestamp
+          toolUses {
+            id
+            toolName
+            parameters
+            response
+            status
+            durationMs
+            timestamp
+          }
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ConversationWithMessagesQuery, ConversationWithMessagesQueryVariables>;
+export const RecentActiveConversationsDocument = new TypedDocumentString(`
+    query RecentActiveConversations($projectPath: String!) {
+  conversations(
+    filter: {projectPath: $projectPath, active: true}
+    orderBy: [{field: STARTED_AT, direction: DESC}]
+    first: 10
+  ) {
+    totalCount
+    edges {
+      node {
+        id
+        title
+        sessionId
+        startedAt
+        messageCount
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RecentActiveConversationsQuery, RecentActiveConversationsQueryVariables>;
+export const ToolUsageStatsDocument = new TypedDocumentString(`
+    query ToolUsageStats($filter: ToolUsageFilter) {
+  toolUsageStats(filter: $filter) {
+    toolName
+    status
+    count
+    avgDurationMs
+    p95DurationMs
+  }
+}
+    `) as unknown as TypedDocumentString<ToolUsageStatsQuery, ToolUsageStatsQueryVariables>;
+export const SearchMessagesDocument = new TypedDocumentString(`
+    query SearchMessages($roles: [MessageRole!], $contains: String!, $first: Int = 20) {
+  messages(filter: {role: $roles, contains: $contains}, first: $first) {
+    totalCount
+    edges {
+      node {
+        id
+        role
+        content
+        timestamp
+        conversation {
+          id
+          title
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SearchMessagesQuery, SearchMessagesQueryVariables>;
