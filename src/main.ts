@@ -1,0 +1,82 @@
+// `npm start`: configuration from the environment (and .env), the database with migrations applied,
+// optional demo data, the server; SIGTERM/SIGINT drain requests and close the database cleanly.
+import "dotenv/config";
+import { ConfigError, loadConfig } from "./config.ts";
+import { createLogger } from "./logger.ts";
+import { openDatabase } from "./db/database.ts";
+import { seedDemoData } from "./db/seed.ts";
+import { createAuthenticator } from "./auth/viewer.ts";
+import { createEvents } from "./events/pubsub.ts";
+import { startServer } from "./server.ts";
+import { createEmbedder } from "./search/embedders/index.ts";
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(`threadline: configuration error: ${error.message}`);
+    process.exit(78);
+  }
+  throw error;
+}
+const logger = createLogger(config.logLevel);
+
+const database = await openDatabase({
+  databaseUrl: config.databaseUrl,
+  dataDir: config.dataDir,
+  log: (line) => logger.info(line),
+});
+logger.info(`database: ${database.kind === "pglite" ? "embedded PGlite (pgvector)" : "PostgreSQL"} at ${database.location}; migrations applied`);
+
+const embedder = createEmbedder();
+
+if (config.seed) {
+  const { created } = await seedDemoData(database.prisma, {
+    log: (line: string) => logger.info(line),
+    embedder,
+    ...(config.auth.mode === "local" ? { localUser: config.auth.localUser } : {}),
+  });
+  logger.info(created ? "demo data loaded (THREADLINE_SEED)" : "demo data already present (THREADLINE_SEED): nothing added");
+}
+
+const server = await startServer(
+  {
+    config,
+    prisma: database.prisma,
+    pubsub: createEvents(),
+    authenticator: createAuthenticator(config.auth, database.prisma),
+    embedder,
+    logger,
+  },
+  { host: config.host, port: config.port },
+);
+
+if (config.auth.mode === "local") {
+  const bar = "!".repeat(78);
+  logger.warn(bar);
+  logger.warn(`SINGLE-USER LOCAL MODE: no authentication is configured. Every request acts as the user "${config.auth.localUser}".`);
+  logger.warn("Set AUTH_JWT_SECRET to require signed tokens. NODE_ENV=production refuses to start without it.");
+  logger.warn(bar);
+} else {
+  logger.info("authentication: HS256 JWT (sub = user externalId) and API keys");
+}
+logger.info(`Threadline ready: ${server.url} (GraphiQL in a browser; WebSocket and SSE subscriptions on the same path)`);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info(`${signal}: draining requests and closing the database`);
+  try {
+    await server.close();
+    await database.close();
+    logger.info("stopped cleanly");
+    process.exit(0);
+  } catch (error) {
+    logger.error("shutdown failed", error);
+    process.exit(1);
+  }
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));
