@@ -2,7 +2,7 @@
 // Safe to run again: a database that already has it is left as it is.
 import "dotenv/config";
 import { openDatabase, type Database } from "../src/db/database.ts";
-import { seedDemoData } from "../src/db/seed.ts";
+import { seedDemoData } from "../src/db/seed/index.ts";
 
 let database: Database | undefined;
 let failed = false;

@@ -4,7 +4,7 @@ import "dotenv/config";
 import { ConfigError, loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { openDatabase } from "./db/database.ts";
-import { seedDemoData } from "./db/seed.ts";
+import { seedDemoData } from "./db/seed/index.ts";
 import { createAuthenticator } from "./auth/viewer.ts";
 import { createEvents } from "./events/pubsub.ts";
 import { startServer } from "./server.ts";

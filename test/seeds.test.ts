@@ -1,6 +1,6 @@
 // The demo data covers the five seeds, and each seed's documented queries answer from it through the API.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedDemoData } from "../src/db/seed.ts";
+import { seedDemoData } from "../src/db/seed/index.ts";
 import { createEmbedder } from "../src/search/embedders/index.ts";
 import { ok, startTestServer, type TestServer } from "./support/server.ts";
 
