@@ -93,7 +93,10 @@ export async function startServer(deps: ServerDeps & { logger: Logger }, { host,
         try {
           contextValue = await contextFactory();
         } catch (error) {
-          return [classifyError(error, { exposeInternals: false })] as GraphQLError[];
+          // An HTTP status means nothing on a socket: keep the code, drop the transport detail.
+          const classified = classifyError(error, { exposeInternals: false });
+          const { http: _status, ...extensions } = classified.extensions;
+          return [new GraphQLError(classified.message, { extensions })];
         }
         return {
           schema,
