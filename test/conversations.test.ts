@@ -128,6 +128,8 @@ describe("appendMessages", () => {
       await gql(`mutation($id: ID!) { appendMessages(conversationId: $id, messages: [{ role: USER, content: "Reading the guide now" }, { role: USER, content: "next" }]) { inserted duplicates messages { position } } }`, { id }),
     );
     expect(second.appendMessages).toEqual({ inserted: 1, duplicates: 1, messages: [{ position: 3 }] });
+    const latest = ok(await gql(`query($id: ID!) { conversation(id: $id) { messageCount lastMessage { position content } } }`, { id }));
+    expect(latest.conversation).toEqual({ messageCount: 3, lastMessage: { position: 3, content: "next" } });
   });
 
   it("writes nothing when any message in the batch is invalid", async () => {
@@ -185,7 +187,7 @@ describe("conversations query", () => {
     expect(await titles({ projectPath: project, status: ["FAILED"] })).toEqual({ total: 1, titles: ["Alpha planning"] });
     expect(await titles({ title: "DEBUG" })).toEqual({ total: 1, titles: ["beta debugging"] });
     expect(await titles({ startedAt: { from: "2025-01-15T00:00:00Z", to: "2025-02-15T00:00:00Z" } })).toEqual({ total: 1, titles: ["beta debugging"] });
-    const ordered = ok(await gql(`{ conversations(filter: { projectPath: "${project}" }, orderBy: [{ field: TITLE, direction: ASC }]) { edges { node { id } } } }`));
+    const ordered = ok(await gql(`{ conversations(filter: { projectPath: "${project}" }, orderBy: [{ title: Asc }]) { edges { node { id } } } }`));
     expect(ordered.conversations.edges.map((e: any) => e.node.id)).toEqual([a.id, b.id]);
   });
 

@@ -85,6 +85,12 @@ describe("pages and cursors", () => {
     expect(ok(await gql(`{ conversations(first: 100) { totalCount } }`)).conversations.totalCount).toBe(1);
   });
 
+  it("rejects an ordering entry that names two fields", async () => {
+    const response = await gql(`{ conversations(orderBy: [{ title: Asc, startedAt: Desc }]) { edges { cursor } } }`);
+    expect(errorCodes(response)).toEqual(["BAD_USER_INPUT"]);
+    expect(response.errors![0].message).toMatch(/exactly one field/);
+  });
+
   it("rejects an invalid cursor", async () => {
     const response = await gql(`{ conversations(first: 5, after: "definitely-not-a-cursor") { totalCount } }`);
     expect(errorCodes(response)).toEqual(["BAD_USER_INPUT"]);

@@ -31,7 +31,7 @@ async function userWith(sub: string, conversations: number, messages: number) {
 const NESTED = `{
   conversations(first: 100) {
     totalCount
-    edges { node { title messageCount
+    edges { node { title messageCount lastMessage { position toolUses { toolName } }
       messages(first: 100) { totalCount edges { node { position content
         toolUses { toolName durationMs } links { url domain } assets { filename }
         conversation { title } } } }

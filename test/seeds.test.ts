@@ -171,6 +171,20 @@ describe("seed 003: build contexts", () => {
   });
 });
 
+describe("planning board (seed 001's future additions)", () => {
+  it("lists epics in board order, filters by status and orders by priority", async () => {
+    const board = ok(await gql(`{ epics { totalCount edges { node { title status priority quarter order } } } }`)).epics;
+    expect(board.totalCount).toBe(4);
+    const orders = board.edges.map((e: any) => e.node.order);
+    expect([...orders].sort((a: number, b: number) => a - b)).toEqual(orders);
+    const open = ok(await gql(`{ epics(filter: { status: [PLANNED, IN_PROGRESS] }, orderBy: [{ priority: Desc }]) { edges { node { title priority } } } }`)).epics;
+    expect(open.edges.map((e: any) => e.node)).toEqual([
+      { title: "Semantic search across conversations", priority: "HIGH" },
+      { title: "Roadmap planner", priority: "MEDIUM" },
+    ]);
+  });
+});
+
 describe("seeds 000 and 004: memories and emotional context, readable through their conversations", () => {
   it("reads memories with importance, emotional context, quality and validation; mood scores and turning points", async () => {
     const chat = ok(

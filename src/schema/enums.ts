@@ -25,5 +25,3 @@ export const ValidationSeverityEnum = builder.enumType(ValidationSeverity, { nam
 export const AnalysisStatusEnum = builder.enumType(AnalysisStatus, { name: "AnalysisStatus" });
 export const EpicStatusEnum = builder.enumType(EpicStatus, { name: "EpicStatus" });
 export const EpicPriorityEnum = builder.enumType(EpicPriority, { name: "EpicPriority" });
-
-export const SortDirection = builder.enumType("SortDirection", { values: { ASC: { value: "asc" }, DESC: { value: "desc" } } as const });

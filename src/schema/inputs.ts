@@ -40,3 +40,13 @@ export function jsonInput(value: unknown): Prisma.InputJsonValue | typeof Prisma
   if (value === null) return Prisma.DbNull;
   return value as Prisma.InputJsonValue;
 }
+
+/** Orderings as given (default when none), each naming one field, then the id so pages are stable. */
+export function orderWithTieBreak<O extends object>(orders: readonly O[] | null | undefined, fallback: O): (O | { id: "asc" })[] {
+  const list = orders?.length ? orders : [fallback];
+  list.forEach((order, i) => {
+    const fields = Object.keys(order).filter((key) => (order as Record<string, unknown>)[key] != null);
+    if (fields.length !== 1) throw badInput(`orderBy[${i}] must name exactly one field`, "orderBy");
+  });
+  return [...list, { id: "asc" }];
+}

@@ -2,8 +2,8 @@ import { builder } from "../../builder.ts";
 import { ownedBy } from "../../auth/ownership.ts";
 import { decodeId } from "../ids.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
-import { ConversationStatusEnum, MessageRoleEnum, SortDirection, ToolUseStatusEnum } from "../enums.ts";
-import { DateTimeRange, checkText, dateRange } from "../inputs.ts";
+import { ConversationStatusEnum, MessageRoleEnum, ToolUseStatusEnum } from "../enums.ts";
+import { DateTimeRange, checkText, dateRange, orderWithTieBreak } from "../inputs.ts";
 import { messageIdsMatching, toolUsageStats, type ToolUsageRow } from "./sql.ts";
 
 const MAX_TEXT_MATCHES = 10_000;
@@ -23,14 +23,10 @@ const ConversationFilter = builder.inputType("ConversationFilter", {
   }),
 });
 
-const ConversationOrderField = builder.enumType("ConversationOrderField", {
-  values: { STARTED_AT: { value: "startedAt" }, CREATED_AT: { value: "createdAt" }, UPDATED_AT: { value: "updatedAt" }, ENDED_AT: { value: "endedAt" }, TITLE: { value: "title" } } as const,
-});
-const ConversationOrder = builder.inputType("ConversationOrder", {
-  fields: (t) => ({
-    field: t.field({ type: ConversationOrderField, required: true }),
-    direction: t.field({ type: SortDirection, defaultValue: "desc" }),
-  }),
+const ConversationOrder = builder.prismaOrderBy("Conversation", {
+  name: "ConversationOrder",
+  description: "One field per entry; entries apply in order. Ties are broken by id.",
+  fields: { startedAt: true, endedAt: true, createdAt: true, updatedAt: true, title: true, status: true },
 });
 
 const MessageFilter = builder.inputType("MessageFilter", {
@@ -45,14 +41,10 @@ const MessageFilter = builder.inputType("MessageFilter", {
   }),
 });
 
-const MessageOrderField = builder.enumType("MessageOrderField", {
-  values: { TIMESTAMP: { value: "timestamp" }, POSITION: { value: "position" }, CREATED_AT: { value: "createdAt" } } as const,
-});
-const MessageOrder = builder.inputType("MessageOrder", {
-  fields: (t) => ({
-    field: t.field({ type: MessageOrderField, required: true }),
-    direction: t.field({ type: SortDirection, defaultValue: "asc" }),
-  }),
+const MessageOrder = builder.prismaOrderBy("Message", {
+  name: "MessageOrder",
+  description: "One field per entry; entries apply in order. Ties are broken by id.",
+  fields: { timestamp: true, position: true, createdAt: true, role: true },
 });
 
 type Filter<T> = T | null | undefined;
@@ -78,14 +70,6 @@ function conversationWhere(filter: Filter<typeof ConversationFilter.$inferInput>
   return where;
 }
 
-function orderWithTieBreak<F extends string>(
-  orders: Filter<readonly { field: F; direction?: "asc" | "desc" | null }[]>,
-  fallback: { field: F; direction: "asc" | "desc" },
-) {
-  const list = orders?.length ? orders : [fallback];
-  return [...list.map((o) => ({ [o.field]: o.direction ?? fallback.direction })), { id: "asc" as const }];
-}
-
 builder.queryField("conversations", (t) =>
   t.prismaConnection({
     type: "Conversation",
@@ -99,7 +83,7 @@ builder.queryField("conversations", (t) =>
       context.prisma.conversation.findMany({
         ...query,
         where: conversationWhere(args.filter, context.viewer.id),
-        orderBy: orderWithTieBreak(args.orderBy, { field: "startedAt", direction: "desc" }),
+        orderBy: orderWithTieBreak(args.orderBy, { startedAt: "desc" }),
       }),
     totalCount: (_root, args, context) => context.prisma.conversation.count({ where: conversationWhere(args.filter, context.viewer.id) }),
   }),
@@ -161,7 +145,7 @@ builder.queryField("messages", (t) =>
       context.prisma.message.findMany({
         ...query,
         where: await messageWhere(args.filter, context),
-        orderBy: orderWithTieBreak(args.orderBy, { field: "timestamp", direction: "asc" }),
+        orderBy: orderWithTieBreak(args.orderBy, { timestamp: "asc" }),
       }),
     totalCount: async (_root, args, context) => context.prisma.message.count({ where: await messageWhere(args.filter, context) }),
   }),

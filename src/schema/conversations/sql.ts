@@ -66,3 +66,13 @@ export async function messageIdsMatching(prisma: PrismaClient, userId: string, q
      LIMIT ${limit}`;
   return rows.map((row) => row.id);
 }
+
+/** The newest message of each conversation, in one statement for any number of conversations. */
+export async function lastMessageIds(prisma: PrismaClient, conversationIds: readonly string[]): Promise<Map<string, string>> {
+  const rows = await prisma.$queryRaw<{ conversation_id: string; id: string }[]>`
+    SELECT DISTINCT ON (conversation_id) conversation_id, id
+      FROM messages
+     WHERE conversation_id = ANY(${[...conversationIds]}::text[])
+     ORDER BY conversation_id, position DESC`;
+  return new Map(rows.map((row) => [row.conversation_id, row.id]));
+}

@@ -3,6 +3,7 @@
 import { builder } from "../../builder.ts";
 import { ActionStatusEnum, ConversationStatusEnum, MessageRoleEnum, PreviewStatusEnum, ToolUseStatusEnum } from "../enums.ts";
 import type { Conversation } from "../../generated/prisma/client.ts";
+import { lastMessageIds } from "./sql.ts";
 
 const ContentSource = builder.objectRef<Conversation>("ContentSource").implement({
   description: "What an agent conversation discusses (seed 002's content source).",
@@ -47,6 +48,18 @@ export const ConversationRef = builder.prismaNode("Conversation", {
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
     user: t.relation("user"),
     messageCount: t.relationCount("messages"),
+    lastMessage: t.loadable({
+      type: MessageRef,
+      nullable: true,
+      description: "The newest message; batched across every conversation in the response.",
+      load: async (conversationIds: string[], context) => {
+        const latest = await lastMessageIds(context.prisma, conversationIds);
+        const messages = await context.prisma.message.findMany({ where: { id: { in: [...latest.values()] } } });
+        const byId = new Map(messages.map((m) => [m.id, m]));
+        return conversationIds.map((id) => byId.get(latest.get(id) ?? "") ?? null);
+      },
+      resolve: (conversation) => conversation.id,
+    }),
     messages: t.relatedConnection("messages", {
       description: "The messages in conversation order.",
       cursor: "id",

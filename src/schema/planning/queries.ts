@@ -1,6 +1,7 @@
 import { builder } from "../../builder.ts";
 import { ownedBy } from "../../auth/ownership.ts";
 import { EpicPriorityEnum, EpicStatusEnum } from "../enums.ts";
+import { orderWithTieBreak } from "../inputs.ts";
 
 const EpicFilter = builder.inputType("EpicFilter", {
   fields: (t) => ({
@@ -10,13 +11,18 @@ const EpicFilter = builder.inputType("EpicFilter", {
   }),
 });
 
+const EpicOrderBy = builder.prismaOrderBy("Epic", {
+  name: "EpicOrderBy",
+  fields: { order: true, priority: true, status: true, quarter: true, title: true, createdAt: true, updatedAt: true },
+});
+
 builder.queryField("epics", (t) =>
   t.prismaConnection({
     type: "Epic",
     cursor: "id",
     description: "The viewer's planning board, in board order.",
-    args: { filter: t.arg({ type: EpicFilter }) },
-    resolve: (query, _root, { filter }, context) =>
+    args: { filter: t.arg({ type: EpicFilter }), orderBy: t.arg({ type: [EpicOrderBy] }) },
+    resolve: (query, _root, { filter, orderBy }, context) =>
       context.prisma.epic.findMany({
         ...query,
         where: {
@@ -25,7 +31,8 @@ builder.queryField("epics", (t) =>
           ...(filter?.priority?.length ? { priority: { in: filter.priority } } : {}),
           ...(filter?.quarter ? { quarter: filter.quarter } : {}),
         },
-        orderBy: [{ order: "asc" }, { id: "asc" }],
+        // The board's own order unless asked otherwise.
+        orderBy: orderWithTieBreak(orderBy, { order: "asc" }),
       }),
     totalCount: (_root, { filter }, context) =>
       context.prisma.epic.count({
