@@ -95,7 +95,7 @@ export const RecentActiveConversations = graphql(`
   query RecentActiveConversations($projectPath: String!) {
     conversations(
       filter: { projectPath: $projectPath, active: true }
-      orderBy: [{ field: STARTED_AT, direction: DESC }]
+      orderBy: [{ startedAt: Desc }]
       first: 10
     ) {
       totalCount

@@ -266,7 +266,7 @@ export const RecentActiveConversationsDocument = new TypedDocumentString(`
     query RecentActiveConversations($projectPath: String!) {
   conversations(
     filter: {projectPath: $projectPath, active: true}
-    orderBy: [{field: STARTED_AT, direction: DESC}]
+    orderBy: [{startedAt: Desc}]
     first: 10
   ) {
     totalCount
