@@ -40,6 +40,22 @@ describe("upsertChunks", () => {
     expect(count.conversation.chunks.totalCount).toBe(3);
   });
 
+  it("costs the same number of statements for 5 chunks as for 50, and keeps metadata", async () => {
+    const batch = (n: number, offset: number) =>
+      Array.from({ length: n }, (_, i) => ({ chunkIndex: offset + i, chunkText: `bulk chunk ${offset + i}`, metadata: { tokens: i } }));
+    const { id: other } = ok(await gql(`mutation { createConversation(input: { title: "Bulk chunks" }) { id } }`)).createConversation;
+    const small = await t.countStatements(async () =>
+      ok(await gql(`mutation($id: ID!, $c: [ChunkInput!]!) { upsertChunks(conversationId: $id, chunks: $c) { chunkIndex } }`, { id: other, c: batch(5, 0) })),
+    );
+    const large = await t.countStatements(async () =>
+      ok(await gql(`mutation($id: ID!, $c: [ChunkInput!]!) { upsertChunks(conversationId: $id, chunks: $c) { chunkIndex metadata } }`, { id: other, c: batch(50, 100) })),
+    );
+    expect(large.count).toBe(small.count);
+    const stored = ok(await gql(`query($id: ID!) { conversation(id: $id) { chunks(first: 100) { totalCount edges { node { chunkIndex metadata embeddingDimensions } } } } }`, { id: other })).conversation.chunks;
+    expect(stored.totalCount).toBe(55);
+    expect(stored.edges[5].node).toEqual({ chunkIndex: 100, metadata: { tokens: 0 }, embeddingDimensions: 512 });
+  });
+
   it("rejects wrong dimensions, NaN and a missing model, storing nothing", async () => {
     const before = await t.db.prisma.conversationChunk.count();
     for (const [chunk, message] of [
@@ -81,7 +97,10 @@ describe("search", () => {
   it("embeds a text query with the server's embedder and fuses vector and full-text ranks in HYBRID mode", async () => {
     ok(await gql(`mutation($id: ID!) { appendMessages(conversationId: $id, messages: [{ role: USER, content: "Why did the deployment pipeline fail?" }]) { inserted } }`, { id: conversationId }));
     const hits = ok(
-      await gql(`{ search(query: "deployment pipeline failed", limit: 5) { kind score vectorDistance textRank node { ... on ConversationChunk { chunkText } ... on Message { content } } } }`),
+      await gql(
+        `query($id: ID!) { search(query: "deployment pipeline failed", limit: 5, filter: { conversationId: $id }) { kind score vectorDistance textRank node { ... on ConversationChunk { chunkText } ... on Message { content } } } }`,
+        { id: conversationId },
+      ),
     ).search;
     expect(hits.map((h: any) => h.kind).sort()).toEqual(["CHUNK", "MESSAGE"]);
     const chunk = hits.find((h: any) => h.kind === "CHUNK");

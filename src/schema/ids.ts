@@ -1,7 +1,9 @@
 // Global ids (Relay): base64 of "Type:id". Arguments that name an object of a given type decode here,
 // so a malformed id, or an id of another type, is a BAD_USER_INPUT error and never reaches the database.
 import { decodeGlobalID } from "@pothos/plugin-relay";
-import { badInput } from "../errors.ts";
+import { badInput, notFound } from "../errors.ts";
+import { ownedNodeKeys } from "../auth/node-access.ts";
+import type { Context } from "../context.ts";
 
 export function decodeId(globalId: string, typename: string, field = "id"): string {
   let decoded: { typename: string; id: string };
@@ -14,4 +16,12 @@ export function decodeId(globalId: string, typename: string, field = "id"): stri
     throw badInput(`${field} must be the id of a ${typename}`, field);
   }
   return decoded.id;
+}
+
+/** The database id of the viewer's object of this type with this global id, or NOT_FOUND. */
+export async function requireOwned(context: Context, typename: string, globalId: string, field = "id"): Promise<string> {
+  const id = decodeId(globalId, typename, field);
+  const owned = await ownedNodeKeys(context, [{ typename, id }]);
+  if (!owned.has(`${typename}:${id}`)) throw notFound(typename, globalId);
+  return id;
 }

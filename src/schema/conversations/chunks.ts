@@ -1,7 +1,7 @@
 // upsertChunks: a conversation's text chunks with their embeddings (seed 001's ConversationEmbedding).
 import { builder } from "../../builder.ts";
 import { badInput } from "../../errors.ts";
-import { checkRange, checkText, jsonInput } from "../inputs.ts";
+import { checkRange, checkText } from "../inputs.ts";
 import { checkVector, toSql } from "../../search/vectors.ts";
 import { ownConversationId } from "./mutations.ts";
 
@@ -42,30 +42,34 @@ builder.mutationField("upsertChunks", (t) =>
       const computed = missing.length ? await context.embedder.embed(missing.map((c) => c.chunkText)) : [];
       const vectors = chunks.map((c) => (c.embedding ? { vector: c.embedding, model: c.model! } : { vector: computed[missing.indexOf(c)], model: context.embedder.model }));
 
-      const ids = await context.prisma.$transaction(async (tx) => {
-        const rows = [];
-        for (const chunk of chunks) {
-          rows.push(
-            await tx.conversationChunk.upsert({
-              where: { conversationId_chunkIndex: { conversationId, chunkIndex: chunk.chunkIndex } },
-              create: { conversationId, chunkIndex: chunk.chunkIndex, chunkText: chunk.chunkText, metadata: jsonInput(chunk.metadata) },
-              update: { chunkText: chunk.chunkText, metadata: jsonInput(chunk.metadata) },
-              select: { id: true },
-            }),
-          );
-        }
-        // All embeddings in one statement: rows of (id, vector text, model, dimensions) unnested from arrays.
+      // Two statements for any number of chunks: insert the new indexes, then set every chunk's text,
+      // metadata and vector from arrays unnested side by side (a chunk is replaced whole).
+      await context.prisma.$transaction(async (tx) => {
+        await tx.conversationChunk.createMany({
+          data: chunks.map((chunk) => ({ conversationId, chunkIndex: chunk.chunkIndex, chunkText: chunk.chunkText })),
+          skipDuplicates: true,
+        });
         await tx.$executeRaw`
           UPDATE conversation_chunks AS ch
-             SET embedding = v.embedding::vector, embedding_model = v.model, embedding_dimensions = v.dimensions
-            FROM (SELECT unnest(${rows.map((r) => r.id)}::text[]) AS id,
+             SET chunk_text = v.chunk_text,
+                 metadata = v.metadata::jsonb,
+                 embedding = v.embedding::vector,
+                 embedding_model = v.model,
+                 embedding_dimensions = v.dimensions,
+                 updated_at = now()
+            FROM (SELECT unnest(${chunks.map((c) => c.chunkIndex)}::int[]) AS chunk_index,
+                         unnest(${chunks.map((c) => c.chunkText)}::text[]) AS chunk_text,
+                         unnest(${chunks.map((c) => (c.metadata == null ? null : JSON.stringify(c.metadata)))}::text[]) AS metadata,
                          unnest(${vectors.map((v) => toSql(v.vector))}::text[]) AS embedding,
                          unnest(${vectors.map((v) => v.model)}::text[]) AS model,
                          unnest(${vectors.map((v) => v.vector.length)}::int[]) AS dimensions) AS v
-           WHERE ch.id = v.id`;
-        return rows.map((r) => r.id);
+           WHERE ch.conversation_id = ${conversationId} AND ch.chunk_index = v.chunk_index`;
       });
-      return context.prisma.conversationChunk.findMany({ ...query, where: { id: { in: ids } }, orderBy: { chunkIndex: "asc" } });
+      return context.prisma.conversationChunk.findMany({
+        ...query,
+        where: { conversationId, chunkIndex: { in: chunks.map((c) => c.chunkIndex) } },
+        orderBy: { chunkIndex: "asc" },
+      });
     },
   }),
 );

@@ -1,9 +1,7 @@
 // Creating, changing, ending and deleting conversations.
 import { builder } from "../../builder.ts";
-import { ownedBy } from "../../auth/ownership.ts";
-import { notFound } from "../../errors.ts";
 import type { Context } from "../../context.ts";
-import { decodeId } from "../ids.ts";
+import { requireOwned } from "../ids.ts";
 import { ConversationStatusEnum } from "../enums.ts";
 import { checkRange, checkText, jsonInput, unlessNull } from "../inputs.ts";
 
@@ -76,12 +74,8 @@ function conversationData(input: ConversationInput) {
 }
 
 /** The viewer's conversation with this global id, or NOT_FOUND. */
-export async function ownConversationId(context: Context, globalId: string, field = "conversationId"): Promise<string> {
-  const id = decodeId(globalId, "Conversation", field);
-  const found = await context.prisma.conversation.findFirst({ where: { id, ...ownedBy.conversation(context.viewer.id) }, select: { id: true } });
-  if (!found) throw notFound("Conversation", globalId);
-  return id;
-}
+export const ownConversationId = (context: Context, globalId: string, field = "conversationId") =>
+  requireOwned(context, "Conversation", globalId, field);
 
 function publishUpdated(context: Context, conversationId: string) {
   context.pubsub.publish("conversationUpdated", context.viewer.id, { conversationId });

@@ -1,9 +1,9 @@
 // Tool calls (seed 001) and seed 003's build workflow: actions and previews.
 import { builder } from "../../builder.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
+import { decodeId, requireOwned } from "../ids.ts";
 import { ownedBy } from "../../auth/ownership.ts";
 import { notFound } from "../../errors.ts";
-import { decodeId } from "../ids.ts";
 import { ActionStatusEnum, PreviewStatusEnum, ToolUseStatusEnum } from "../enums.ts";
 import { checkRange, checkText, jsonInput, unlessNull } from "../inputs.ts";
 import { ToolUseInput, toolUseData } from "./messages.ts";
@@ -15,9 +15,7 @@ builder.mutationField("recordToolUse", (t) =>
     description: "Records a tool call made in a message.",
     args: { messageId: t.arg.id({ required: true }), input: t.arg({ type: ToolUseInput, required: true }) },
     resolve: async (query, _root, args, context) => {
-      const messageId = decodeId(args.messageId, "Message", "messageId");
-      const message = await context.prisma.message.findFirst({ where: { id: messageId, ...ownedBy.message(context.viewer.id) }, select: { id: true } });
-      if (!message) throw notFound("Message", args.messageId);
+      const messageId = await requireOwned(context, "Message", args.messageId, "messageId");
       return context.prisma.toolUse.create({ ...query, data: { ...toolUseData(args.input, "input"), messageId } });
     },
   }),
@@ -38,9 +36,7 @@ builder.mutationField("updateToolUse", (t) =>
     description: "Records a tool call's outcome.",
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateToolUseInput, required: true }) },
     resolve: async (query, _root, { id, input }, context) => {
-      const toolUseId = decodeId(id, "ToolUse");
-      const found = await context.prisma.toolUse.findFirst({ where: { id: toolUseId, ...ownedBy.toolUse(context.viewer.id) }, select: { id: true } });
-      if (!found) throw notFound("ToolUse", id);
+      const toolUseId = await requireOwned(context, "ToolUse", id);
       return context.prisma.toolUse.update({
         ...query,
         where: { id: toolUseId },
@@ -92,6 +88,7 @@ builder.mutationField("updateActionStatus", (t) =>
     },
     resolve: async (query, _root, args, context) => {
       const actionId = decodeId(args.id, "Action");
+      // The ownership check also reads the conversation, which the event names.
       const found = await context.prisma.action.findFirst({ where: { id: actionId, ...ownedBy.action(context.viewer.id) }, select: { conversationId: true } });
       if (!found) throw notFound("Action", args.id);
       const action = await context.prisma.action.update({
@@ -142,9 +139,7 @@ builder.mutationField("updatePreviewStatus", (t) =>
       metadata: t.arg({ type: "JSON" }),
     },
     resolve: async (query, _root, args, context) => {
-      const previewId = decodeId(args.id, "Preview");
-      const found = await context.prisma.preview.findFirst({ where: { id: previewId, ...ownedBy.preview(context.viewer.id) }, select: { id: true } });
-      if (!found) throw notFound("Preview", args.id);
+      const previewId = await requireOwned(context, "Preview", args.id);
       return context.prisma.preview.update({
         ...query,
         where: { id: previewId },
