@@ -132,3 +132,24 @@ describe("authentication", () => {
     expect(response.errors![0].message).toMatch(/expired/);
   });
 });
+
+describe("API keys", () => {
+  it("shows a new key once, lets it act as its owner, and stops it when revoked", async () => {
+    const created = ok(await t.gql(`mutation { createApiKey(name: "ingest worker") { key apiKey { id name prefix revokedAt } } }`, {}, { token: alice })).createApiKey;
+    expect(created.key).toMatch(/^tl_[A-Za-z0-9_-]{43}$/);
+    expect(created.apiKey).toMatchObject({ name: "ingest worker", prefix: created.key.slice(0, 9), revokedAt: null });
+    expect(JSON.stringify(await t.db.prisma.apiKey.findMany())).not.toContain(created.key);
+
+    const asKey = ok(await t.gql(`{ viewer { externalId apiKeys { name lastUsedAt } } }`, {}, { token: created.key })).viewer;
+    expect(asKey.externalId).toBe("user_alice");
+    expect(asKey.apiKeys[0].lastUsedAt).not.toBeNull();
+
+    expect(errorCodes(await t.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: created.apiKey.id }, { token: bob }))).toEqual(["NOT_FOUND"]);
+    const revoked = ok(await t.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }`, { id: created.apiKey.id }, { token: alice })).revokeApiKey;
+    expect(revoked.revokedAt).not.toBeNull();
+    const refused = await t.gql(`{ viewer { id } }`, {}, { token: created.key });
+    expect(refused.status).toBe(401);
+    expect(errorCodes(refused)).toEqual(["UNAUTHENTICATED"]);
+    expect(errorCodes(await t.gql(`{ viewer { id } }`, {}, { token: "tl_not-a-real-key" }))).toEqual(["UNAUTHENTICATED"]);
+  });
+});

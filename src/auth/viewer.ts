@@ -8,6 +8,7 @@ import type { User } from "../generated/prisma/client.ts";
 import { unauthenticated } from "../errors.ts";
 
 export const API_KEY_PREFIX = "tl_";
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 export const hashApiKey = (key: string) => createHash("sha256").update(key).digest("hex");
 
@@ -44,7 +45,10 @@ export function createAuthenticator(auth: AuthConfig, prisma: PrismaClient): Aut
   async function userByApiKey(key: string): Promise<User> {
     const apiKey = await prisma.apiKey.findUnique({ where: { keyHash: hashApiKey(key) }, include: { user: true } });
     if (!apiKey || apiKey.revokedAt) throw unauthenticated("The API key is not valid or was revoked");
-    await prisma.apiKey.update({ where: { id: apiKey.id }, data: { lastUsedAt: new Date() } });
+    // Recorded at most once a minute: an ingest loop should not write on every request.
+    if (!apiKey.lastUsedAt || Date.now() - apiKey.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+      await prisma.apiKey.update({ where: { id: apiKey.id }, data: { lastUsedAt: new Date() } });
+    }
     return apiKey.user;
   }
 

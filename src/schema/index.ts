@@ -4,6 +4,7 @@ import { builder } from "../builder.ts";
 import "./scalars.ts";
 import "./enums.ts";
 import "./users/types.ts";
+import "./users/api-keys.ts";
 import "./conversations/types.ts";
 import "./conversations/queries.ts";
 import "./conversations/mutations.ts";

@@ -19,7 +19,7 @@ builder.prismaNode("User", {
   }),
 });
 
-builder.prismaNode("ApiKey", {
+export const ApiKeyRef = builder.prismaNode("ApiKey", {
   description: "A key for service-to-service ingest. The key itself is shown once, when created.",
   id: { field: "id" },
   nullable: true,
