@@ -1,0 +1,113 @@
+// Memory clusters (seed 000): named groups of memories with themes, a centroid, and a score per member.
+import { builder } from "../../builder.ts";
+import { badInput, notFound } from "../../errors.ts";
+import type { Context } from "../../context.ts";
+import { checkVector, toSql } from "../../search/vectors.ts";
+import { ownedNodeKeys } from "../../auth/node-access.ts";
+import { decodeId, requireOwned } from "../ids.ts";
+import { checkRange, checkText, jsonInput } from "../inputs.ts";
+
+const MAX_MEMBERS = 500;
+
+const ClusterMemberInput = builder.inputType("ClusterMemberInput", {
+  fields: (t) => ({
+    memoryId: t.id({ required: true }),
+    score: t.float({ description: "How strongly the memory belongs, 0 to 1." }),
+  }),
+});
+
+const CreateMemoryClusterInput = builder.inputType("CreateMemoryClusterInput", {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    themes: t.stringList(),
+    description: t.string(),
+    centroid: t.floatList({ description: "The cluster's centre in embedding space." }),
+    model: t.string({ description: "The model of `centroid` (required with it)." }),
+    metadata: t.field({ type: "JSON" }),
+    members: t.field({ type: [ClusterMemberInput] }),
+  }),
+});
+
+/** Members as (memory id, score), after checking every memory is the viewer's (one query). */
+async function ownMembers(context: Context, members: readonly { memoryId: string; score?: number | null }[]) {
+  if (members.length > MAX_MEMBERS) throw badInput(`at most ${MAX_MEMBERS} members per call`, "members");
+  const rows = members.map((member, i) => ({
+    memoryId: decodeId(member.memoryId, "Memory", `members[${i}].memoryId`),
+    score: checkRange(member.score, `members[${i}].score`, 0, 1) ?? null,
+  }));
+  const owned = await ownedNodeKeys(context, rows.map((row) => ({ typename: "Memory", id: row.memoryId })));
+  const missing = rows.findIndex((row) => !owned.has(`Memory:${row.memoryId}`));
+  if (missing >= 0) throw notFound("Memory", members[missing].memoryId);
+  return rows;
+}
+
+/** Adds members, or updates the score of those already in: two statements for any number. */
+async function upsertMembers(tx: Pick<Context["prisma"], "clusterMembership" | "$executeRaw">, clusterId: string, rows: { memoryId: string; score: number | null }[]) {
+  if (rows.length === 0) return;
+  await tx.clusterMembership.createMany({ data: rows.map((row) => ({ ...row, clusterId })), skipDuplicates: true });
+  await tx.$executeRaw`
+    UPDATE cluster_memberships AS cm SET score = v.score
+      FROM (SELECT unnest(${rows.map((r) => r.memoryId)}::text[]) AS memory_id, unnest(${rows.map((r) => r.score)}::float8[]) AS score) AS v
+     WHERE cm.cluster_id = ${clusterId} AND cm.memory_id = v.memory_id`;
+}
+
+builder.mutationField("createMemoryCluster", (t) =>
+  t.prismaField({
+    type: "MemoryCluster",
+    description: "A new cluster (names are unique per user: a taken name is CONFLICT), optionally with members.",
+    args: { input: t.arg({ type: CreateMemoryClusterInput, required: true }) },
+    resolve: async (query, _root, { input }, context) => {
+      if (input.centroid && !input.model) throw badInput("input.model is required with a centroid", "input.model");
+      if (input.centroid) checkVector(input.centroid, "input.centroid");
+      const members = await ownMembers(context, input.members ?? []);
+      const id = await context.prisma.$transaction(async (tx) => {
+        const cluster = await tx.memoryCluster.create({
+          data: {
+            userId: context.viewer.id,
+            name: checkText(input.name, "input.name", { maxLength: 200 })!,
+            themes: input.themes ? [...input.themes] : [],
+            description: input.description,
+            metadata: jsonInput(input.metadata),
+          },
+          select: { id: true },
+        });
+        if (input.centroid) {
+          await tx.$executeRaw`
+            UPDATE memory_clusters SET centroid = ${toSql(input.centroid)}::vector, centroid_model = ${input.model},
+                   centroid_dimensions = ${input.centroid.length} WHERE id = ${cluster.id}`;
+        }
+        await upsertMembers(tx, cluster.id, members);
+        return cluster.id;
+      });
+      return context.prisma.memoryCluster.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+);
+
+builder.mutationField("addToCluster", (t) =>
+  t.prismaField({
+    type: "MemoryCluster",
+    description: "Adds memories to a cluster, or updates their scores if already in.",
+    args: { clusterId: t.arg.id({ required: true }), members: t.arg({ type: [ClusterMemberInput], required: true }) },
+    resolve: async (query, _root, args, context) => {
+      const clusterId = await requireOwned(context, "MemoryCluster", args.clusterId, "clusterId");
+      const members = await ownMembers(context, args.members);
+      await context.prisma.$transaction(async (tx) => upsertMembers(tx, clusterId, members));
+      return context.prisma.memoryCluster.findUniqueOrThrow({ ...query, where: { id: clusterId } });
+    },
+  }),
+);
+
+builder.mutationField("removeFromCluster", (t) =>
+  t.prismaField({
+    type: "MemoryCluster",
+    args: { clusterId: t.arg.id({ required: true }), memoryIds: t.arg.idList({ required: true }) },
+    resolve: async (query, _root, args, context) => {
+      const clusterId = await requireOwned(context, "MemoryCluster", args.clusterId, "clusterId");
+      if (args.memoryIds.length > MAX_MEMBERS) throw badInput(`at most ${MAX_MEMBERS} ids`, "memoryIds");
+      const memoryIds = args.memoryIds.map((id, i) => decodeId(id, "Memory", `memoryIds[${i}]`));
+      await context.prisma.clusterMembership.deleteMany({ where: { clusterId, memoryId: { in: memoryIds } } });
+      return context.prisma.memoryCluster.findUniqueOrThrow({ ...query, where: { id: clusterId } });
+    },
+  }),
+);

@@ -1,0 +1,256 @@
+// Writing memories (seeds 000 and 004): create, update, soft or hard delete, restore, merge, and
+// recording access. Embeddings are given by the client (with their model) or computed by the server.
+import { builder } from "../../builder.ts";
+import { badInput, notFound } from "../../errors.ts";
+import type { Context } from "../../context.ts";
+import type { Prisma } from "../../generated/prisma/client.ts";
+import { checkVector } from "../../search/vectors.ts";
+import { ownedNodeKeys } from "../../auth/node-access.ts";
+import { decodeId, requireOwned } from "../ids.ts";
+import { checkRange, checkText, jsonInput, unlessNull } from "../inputs.ts";
+import { setMemoryEmbedding } from "./sql.ts";
+
+const MAX_LIST = 200;
+
+const memoryFields = (t: Parameters<Parameters<typeof builder.inputType>[1]["fields"]>[0]) => ({
+  content: t.string(),
+  summary: t.string(),
+  kind: t.string({ description: "fact, preference, episode, … (free text; default fact)" }),
+  importance: t.float({ description: "0 to 1." }),
+  confidence: t.float({ description: "0 to 1." }),
+  participants: t.stringList(),
+  sourceMessageIds: t.idList({ description: "Messages of the viewer's this memory came from." }),
+  tags: t.stringList(),
+  conversationId: t.id({ description: "The conversation (seed 004's session) it belongs to." }),
+  embedding: t.floatList({ description: "Your own embedding; without one the server's embedder computes it from the content." }),
+  model: t.string({ description: "The model that produced `embedding` (required with it)." }),
+  metadata: t.field({ type: "JSON" }),
+});
+
+const CreateMemoryInput = builder.inputType("CreateMemoryInput", { fields: memoryFields });
+const UpdateMemoryInput = builder.inputType("UpdateMemoryInput", {
+  description: "Fields to change; absent fields stay as they are. Changing the content re-embeds it unless an embedding is given.",
+  fields: memoryFields,
+});
+type MemoryInput = typeof CreateMemoryInput.$inferInput;
+
+function checkList(list: readonly string[] | null | undefined, field: string) {
+  if (list && list.length > MAX_LIST) throw badInput(`${field} may hold at most ${MAX_LIST} items`, field);
+  return list ? [...list] : undefined;
+}
+
+/** The message ids as database ids, after checking every one is the viewer's (one query). */
+async function ownMessageIds(context: Context, globalIds: readonly string[] | null | undefined): Promise<string[] | undefined> {
+  if (!globalIds) return undefined;
+  checkList(globalIds, "input.sourceMessageIds");
+  const ids = globalIds.map((id, i) => decodeId(id, "Message", `input.sourceMessageIds[${i}]`));
+  const owned = await ownedNodeKeys(context, ids.map((id) => ({ typename: "Message", id })));
+  const missing = globalIds.filter((_, i) => !owned.has(`Message:${ids[i]}`));
+  if (missing.length) throw notFound("Message", missing[0]);
+  return ids;
+}
+
+async function memoryData(context: Context, input: MemoryInput) {
+  return {
+    content: checkText(input.content, "input.content", { maxLength: 100_000 }),
+    summary: checkText(input.summary, "input.summary", { maxLength: 10_000, allowEmpty: true }),
+    kind: unlessNull(checkText(input.kind, "input.kind", { maxLength: 100 })),
+    importance: unlessNull(checkRange(input.importance, "input.importance", 0, 1)),
+    confidence: checkRange(input.confidence, "input.confidence", 0, 1),
+    participants: unlessNull(checkList(input.participants, "input.participants")),
+    tags: unlessNull(checkList(input.tags, "input.tags")),
+    sourceMessageIds: await ownMessageIds(context, input.sourceMessageIds),
+    conversationId:
+      input.conversationId === undefined ? undefined : input.conversationId === null ? null : await requireOwned(context, "Conversation", input.conversationId, "input.conversationId"),
+    metadata: jsonInput(input.metadata),
+  };
+}
+
+/** The vector to store: the client's (checked) or the embedder's for new content; undefined to leave it. */
+async function embeddingFor(context: Context, input: MemoryInput, content: string | undefined) {
+  if (input.embedding) {
+    if (!input.model) throw badInput("input.model is required with an embedding", "input.model");
+    checkVector(input.embedding, "input.embedding");
+    return { vector: input.embedding, model: input.model };
+  }
+  if (content === undefined) return undefined;
+  const [vector] = await context.embedder.embed([content]).catch((error: Error) => {
+    throw badInput(`input.content cannot be embedded: ${error.message}`, "input.content");
+  });
+  return { vector, model: context.embedder.model };
+}
+
+builder.mutationField("createMemory", (t) =>
+  t.prismaField({
+    type: "Memory",
+    args: { input: t.arg({ type: CreateMemoryInput, required: true }) },
+    resolve: async (query, _root, { input }, context) => {
+      if (input.content == null) throw badInput("input.content is required", "input.content");
+      const data = await memoryData(context, input);
+      const embedding = await embeddingFor(context, input, data.content!);
+      const id = await context.prisma.$transaction(async (tx) => {
+        const memory = await tx.memory.create({
+          data: { ...data, content: data.content!, userId: context.viewer.id, conversationId: data.conversationId ?? undefined },
+          select: { id: true },
+        });
+        if (embedding) await setMemoryEmbedding(tx, memory.id, embedding.vector, embedding.model);
+        return memory.id;
+      });
+      return context.prisma.memory.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+);
+
+builder.mutationField("updateMemory", (t) =>
+  t.prismaField({
+    type: "Memory",
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateMemoryInput, required: true }) },
+    resolve: async (query, _root, { id, input }, context) => {
+      const memoryId = await requireOwned(context, "Memory", id);
+      if (input.content === null) throw badInput("input.content cannot be cleared", "input.content");
+      const data = await memoryData(context, input);
+      const embedding = await embeddingFor(context, input, data.content ?? undefined);
+      await context.prisma.$transaction(async (tx) => {
+        await tx.memory.update({ where: { id: memoryId }, data: { ...data, content: data.content ?? undefined } });
+        if (embedding) await setMemoryEmbedding(tx, memoryId, embedding.vector, embedding.model);
+      });
+      return context.prisma.memory.findUniqueOrThrow({ ...query, where: { id: memoryId } });
+    },
+  }),
+);
+
+const DeleteMemoryPayload = builder.objectRef<{ deletedId: string; hard: boolean; memoryId: string | null }>("DeleteMemoryPayload").implement({
+  fields: (t) => ({
+    deletedId: t.exposeID("deletedId"),
+    hard: t.exposeBoolean("hard", { description: "True when the memory is gone for good; false when it can be restored." }),
+    memory: t.prismaField({
+      type: "Memory",
+      nullable: true,
+      description: "The soft-deleted memory (null after a hard delete).",
+      resolve: (query, payload, _args, context) =>
+        payload.memoryId ? context.prisma.memory.findFirst({ ...query, where: { id: payload.memoryId, userId: context.viewer.id } }) : null,
+    }),
+  }),
+});
+
+builder.mutationField("deleteMemory", (t) =>
+  t.field({
+    type: DeleteMemoryPayload,
+    description: "Soft delete by default (hidden from lists and search, restorable); `hard: true` removes it and its records.",
+    args: { id: t.arg.id({ required: true }), hard: t.arg.boolean({ defaultValue: false }) },
+    resolve: async (_root, { id, hard }, context) => {
+      const memoryId = await requireOwned(context, "Memory", id);
+      if (hard) {
+        await context.prisma.memory.delete({ where: { id: memoryId } });
+        return { deletedId: id, hard: true, memoryId: null };
+      }
+      await context.prisma.memory.updateMany({ where: { id: memoryId, deletedAt: null }, data: { deletedAt: new Date() } });
+      return { deletedId: id, hard: false, memoryId };
+    },
+  }),
+);
+
+builder.mutationField("restoreMemory", (t) =>
+  t.prismaField({
+    type: "Memory",
+    description: "Brings back a soft-deleted memory.",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, { id }, context) => {
+      const memoryId = await requireOwned(context, "Memory", id);
+      return context.prisma.memory.update({ ...query, where: { id: memoryId }, data: { deletedAt: null } });
+    },
+  }),
+);
+
+builder.mutationField("recordMemoryAccess", (t) =>
+  t.field({
+    type: "Int",
+    description: "Counts a read of these memories (accessCount + 1, lastAccessedAt = now). Returns how many were recorded.",
+    args: { ids: t.arg.idList({ required: true }) },
+    resolve: async (_root, { ids }, context) => {
+      if (ids.length > MAX_LIST) throw badInput(`at most ${MAX_LIST} ids`, "ids");
+      const memoryIds = ids.map((id, i) => decodeId(id, "Memory", `ids[${i}]`));
+      const { count } = await context.prisma.memory.updateMany({
+        where: { id: { in: memoryIds }, userId: context.viewer.id, deletedAt: null },
+        data: { accessCount: { increment: 1 }, lastAccessedAt: new Date() },
+      });
+      return count;
+    },
+  }),
+);
+
+const MergeMemoriesPayload = builder.objectRef<{ memoryId: string; recordId: string }>("MergeMemoriesPayload").implement({
+  fields: (t) => ({
+    memory: t.prismaField({
+      type: "Memory",
+      resolve: (query, payload, _args, context) => context.prisma.memory.findUniqueOrThrow({ ...query, where: { id: payload.memoryId } }),
+    }),
+    deduplicationRecord: t.prismaField({
+      type: "DeduplicationRecord",
+      resolve: (query, payload, _args, context) => context.prisma.deduplicationRecord.findUniqueOrThrow({ ...query, where: { id: payload.recordId } }),
+    }),
+  }),
+});
+
+const union = (...lists: string[][]) => [...new Set(lists.flat())];
+
+builder.mutationField("mergeMemories", (t) =>
+  t.field({
+    type: MergeMemoriesPayload,
+    description:
+      "Folds duplicates into one memory, in one transaction: tags, participants and sources are united, importance is the highest, " +
+      "access counts add up, cluster memberships move over, the merged memories are soft-deleted, and a deduplication record " +
+      "lists them with the fields on which they disagreed.",
+    args: {
+      keepId: t.arg.id({ required: true }),
+      mergeIds: t.arg.idList({ required: true }),
+      strategy: t.arg.string({ defaultValue: "keep_target", description: "Recorded as given, e.g. keep_target, newest, manual." }),
+      content: t.arg.string({ description: "New content for the kept memory (re-embedded)." }),
+    },
+    resolve: async (_root, args, context) => {
+      const keepId = await requireOwned(context, "Memory", args.keepId, "keepId");
+      if (args.mergeIds.length === 0 || args.mergeIds.length > MAX_LIST) throw badInput(`mergeIds must hold 1 to ${MAX_LIST} ids`, "mergeIds");
+      const mergeIds = args.mergeIds.map((id, i) => decodeId(id, "Memory", `mergeIds[${i}]`));
+      if (mergeIds.includes(keepId)) throw badInput("mergeIds must not include keepId", "mergeIds");
+      const memories = await context.prisma.memory.findMany({ where: { id: { in: [keepId, ...mergeIds] }, userId: context.viewer.id, deletedAt: null } });
+      const kept = memories.find((m) => m.id === keepId);
+      if (!kept) throw badInput("keepId is deleted: restore it first", "keepId");
+      const missing = mergeIds.findIndex((id) => !memories.some((m) => m.id === id));
+      if (missing >= 0) throw notFound("Memory", args.mergeIds[missing]);
+      const content = checkText(args.content, "content", { maxLength: 100_000 }) ?? undefined;
+      const embedding = content === undefined ? undefined : await embeddingFor(context, {}, content);
+
+      const conflicts: Record<string, unknown[]> = {};
+      for (const field of ["content", "summary", "kind"] as const) {
+        const values = [...new Set(memories.map((m) => m[field]))];
+        if (values.length > 1) conflicts[field] = values;
+      }
+      const recordId = await context.prisma.$transaction(async (tx) => {
+        await tx.memory.update({
+          where: { id: keepId },
+          data: {
+            content,
+            importance: Math.max(...memories.map((m) => m.importance)),
+            accessCount: memories.reduce((sum, m) => sum + m.accessCount, 0),
+            tags: union(...memories.map((m) => m.tags)),
+            participants: union(...memories.map((m) => m.participants)),
+            sourceMessageIds: union(...memories.map((m) => m.sourceMessageIds)),
+          },
+        });
+        if (embedding) await setMemoryEmbedding(tx, keepId, embedding.vector, embedding.model);
+        const memberships = await tx.clusterMembership.findMany({ where: { memoryId: { in: mergeIds } } });
+        await tx.clusterMembership.createMany({
+          data: memberships.map((m) => ({ memoryId: keepId, clusterId: m.clusterId, score: m.score })),
+          skipDuplicates: true,
+        });
+        await tx.memory.updateMany({ where: { id: { in: mergeIds } }, data: { deletedAt: new Date() } });
+        const record = await tx.deduplicationRecord.create({
+          data: { memoryId: keepId, mergedMemoryIds: mergeIds, strategy: args.strategy ?? "keep_target", conflicts: conflicts as Prisma.InputJsonValue },
+        });
+        return record.id;
+      });
+      return { memoryId: keepId, recordId };
+    },
+  }),
+);
+

@@ -1,0 +1,155 @@
+// Reading memories: filtered lists, nearest neighbours, clusters.
+import { builder } from "../../builder.ts";
+import { badInput } from "../../errors.ts";
+import type { Context } from "../../context.ts";
+import type { Prisma } from "../../generated/prisma/client.ts";
+import { checkVector } from "../../search/vectors.ts";
+import { decodeId, requireOwned } from "../ids.ts";
+import { DateTimeRange, checkRange, checkText, dateRange, orderWithTieBreak } from "../inputs.ts";
+import { MemoryRef } from "./types.ts";
+import { memoryEmbedding, nearestMemories } from "./sql.ts";
+
+const FloatRange = builder.inputType("FloatRange", {
+  description: "An inclusive numeric range; either end may be left open.",
+  fields: (t) => ({ min: t.float(), max: t.float() }),
+});
+
+const MemoryFilter = builder.inputType("MemoryFilter", {
+  fields: (t) => ({
+    kind: t.stringList({ description: "Any of these kinds." }),
+    tags: t.stringList({ description: "Has every one of these tags." }),
+    anyTags: t.stringList({ description: "Has at least one of these tags." }),
+    importance: t.field({ type: FloatRange }),
+    clusterId: t.id({ description: "Members of this cluster." }),
+    conversationId: t.id(),
+    contains: t.string({ description: "Case-insensitive text in the content or summary." }),
+    createdAt: t.field({ type: DateTimeRange }),
+    lastAccessedAt: t.field({ type: DateTimeRange }),
+  }),
+});
+
+const MemoryOrder = builder.prismaOrderBy("Memory", {
+  name: "MemoryOrder",
+  description: "One field per entry; entries apply in order. Ties are broken by id.",
+  fields: { importance: true, createdAt: true, updatedAt: true, lastAccessedAt: true, accessCount: true, kind: true },
+});
+
+function memoryWhere(filter: typeof MemoryFilter.$inferInput | null | undefined, includeDeleted: boolean, userId: string): Prisma.MemoryWhereInput {
+  const where: Prisma.MemoryWhereInput = { userId, ...(includeDeleted ? {} : { deletedAt: null }) };
+  if (!filter) return where;
+  const and: Prisma.MemoryWhereInput[] = [];
+  if (filter.kind?.length) where.kind = { in: [...filter.kind] };
+  if (filter.tags?.length) and.push({ tags: { hasEvery: [...filter.tags] } });
+  if (filter.anyTags?.length) and.push({ tags: { hasSome: [...filter.anyTags] } });
+  if (filter.importance) {
+    const { min, max } = filter.importance;
+    if (min != null && max != null && min > max) throw badInput("filter.importance.min must not be above max", "filter.importance");
+    where.importance = { ...(min != null ? { gte: checkRange(min, "filter.importance.min", 0, 1)! } : {}), ...(max != null ? { lte: checkRange(max, "filter.importance.max", 0, 1)! } : {}) };
+  }
+  if (filter.clusterId) and.push({ clusterMemberships: { some: { clusterId: decodeId(filter.clusterId, "MemoryCluster", "filter.clusterId") } } });
+  if (filter.conversationId) where.conversationId = decodeId(filter.conversationId, "Conversation", "filter.conversationId");
+  if (filter.contains) {
+    const text = checkText(filter.contains, "filter.contains", { maxLength: 1000 })!;
+    and.push({ OR: [{ content: { contains: text, mode: "insensitive" } }, { summary: { contains: text, mode: "insensitive" } }] });
+  }
+  const createdAt = dateRange(filter.createdAt, "filter.createdAt");
+  if (createdAt) where.createdAt = createdAt;
+  const lastAccessedAt = dateRange(filter.lastAccessedAt, "filter.lastAccessedAt");
+  if (lastAccessedAt) where.lastAccessedAt = lastAccessedAt;
+  if (and.length) where.AND = and;
+  return where;
+}
+
+builder.queryField("memories", (t) =>
+  t.prismaConnection({
+    type: "Memory",
+    cursor: "id",
+    description: "The viewer's memories, newest first unless ordered otherwise; soft-deleted ones only with includeDeleted.",
+    args: {
+      filter: t.arg({ type: MemoryFilter }),
+      orderBy: t.arg({ type: [MemoryOrder] }),
+      includeDeleted: t.arg.boolean({ defaultValue: false }),
+    },
+    resolve: (query, _root, args, context) =>
+      context.prisma.memory.findMany({
+        ...query,
+        where: memoryWhere(args.filter, args.includeDeleted ?? false, context.viewer.id),
+        orderBy: orderWithTieBreak(args.orderBy, { createdAt: "desc" }),
+      }),
+    totalCount: (_root, args, context) => context.prisma.memory.count({ where: memoryWhere(args.filter, args.includeDeleted ?? false, context.viewer.id) }),
+  }),
+);
+
+interface Neighbour {
+  memory: object;
+  distance: number;
+}
+
+const SimilarMemory = builder.objectRef<Neighbour>("SimilarMemory").implement({
+  fields: (t) => ({
+    memory: t.field({ type: MemoryRef, resolve: (n) => n.memory as never }),
+    similarity: t.float({ description: "1 − cosine distance.", resolve: (n) => 1 - n.distance }),
+    distance: t.exposeFloat("distance", { description: "Cosine distance." }),
+  }),
+});
+
+async function queryVector(context: Context, args: { to?: string | null; vector?: readonly number[] | null; text?: string | null; model?: string | null }) {
+  const given = [args.to, args.vector, args.text].filter((x) => x != null).length;
+  if (given !== 1) throw badInput("give exactly one of to, vector or text", "to");
+  if (args.to) {
+    const id = await requireOwned(context, "Memory", args.to, "to");
+    const stored = await memoryEmbedding(context.prisma, id);
+    if (!stored) throw badInput("that memory has no embedding to compare with", "to");
+    return { vector: stored.vector, model: stored.model, excludeId: id };
+  }
+  if (args.vector) return { vector: args.vector, model: args.model ?? null };
+  const text = checkText(args.text, "text", { maxLength: 2000 })!;
+  const [vector] = await context.embedder.embed([text]).catch((error: Error) => {
+    throw badInput(`text cannot be embedded: ${error.message}`, "text");
+  });
+  return { vector, model: context.embedder.model };
+}
+
+builder.queryField("similarMemories", (t) =>
+  t.field({
+    type: [SimilarMemory],
+    description: "The viewer's memories nearest to a memory (`to`), to a vector, or to a text; most similar first, deleted ones left out.",
+    args: {
+      to: t.arg.id(),
+      vector: t.arg.floatList(),
+      text: t.arg.string(),
+      model: t.arg.string({ description: "With `vector`: compare only with embeddings of this model." }),
+      limit: t.arg.int({ defaultValue: 10 }),
+      threshold: t.arg.float({ description: "Minimum cosine similarity." }),
+    },
+    resolve: async (_root, args, context) => {
+      const limit = checkRange(args.limit ?? 10, "limit", 1, 100)!;
+      const threshold = checkRange(args.threshold, "threshold", -1, 1);
+      const { vector, model, excludeId } = await queryVector(context, args);
+      const dimensions = checkVector(vector, "vector");
+      const hits = (await nearestMemories(context.prisma, context.viewer.id, vector, dimensions, { limit, model, excludeId })).filter(
+        (hit) => threshold == null || 1 - hit.distance >= threshold,
+      );
+      const memories = await context.prisma.memory.findMany({ where: { id: { in: hits.map((h) => h.id) }, userId: context.viewer.id } });
+      const byId = new Map(memories.map((m) => [m.id, m]));
+      return hits.flatMap((hit) => (byId.has(hit.id) ? [{ memory: byId.get(hit.id)!, distance: hit.distance }] : []));
+    },
+  }),
+);
+
+builder.queryField("memoryClusters", (t) =>
+  t.prismaConnection({
+    type: "MemoryCluster",
+    cursor: "id",
+    description: "The viewer's memory clusters, by name; each with its members and their scores.",
+    args: { theme: t.arg.string({ description: "Only clusters with this theme." }) },
+    resolve: (query, _root, args, context) =>
+      context.prisma.memoryCluster.findMany({
+        ...query,
+        where: { userId: context.viewer.id, ...(args.theme ? { themes: { has: args.theme } } : {}) },
+        orderBy: [{ name: "asc" }, { id: "asc" }],
+      }),
+    totalCount: (_root, args, context) =>
+      context.prisma.memoryCluster.count({ where: { userId: context.viewer.id, ...(args.theme ? { themes: { has: args.theme } } : {}) } }),
+  }),
+);
