@@ -10,7 +10,7 @@ import { checkRange, checkText, jsonInput } from "../inputs.ts";
 import { contentHash, extractLinks } from "./content.ts";
 
 export const MAX_MESSAGES_PER_APPEND = 1000;
-const MAX_CHILDREN_PER_MESSAGE = 100;
+export const MAX_CHILDREN_PER_MESSAGE = 100;
 const MAX_CONTENT_LENGTH = 1_000_000;
 
 export const ToolUseInput = builder.inputType("ToolUseInput", {
@@ -81,13 +81,19 @@ export interface AppendResult {
   duplicates: number;
 }
 
-/** Validates the whole batch before anything is written: a bad message rejects the batch. */
-function prepare(messages: readonly MessageInputShape[]) {
-  if (messages.length > MAX_MESSAGES_PER_APPEND) {
-    throw badInput(`at most ${MAX_MESSAGES_PER_APPEND} messages per call, got ${messages.length}`, "messages");
+/**
+ * Validates the whole batch before anything is written: a bad message rejects the batch.
+ * `fieldOf` names a message in errors (importChat sorts its messages, but reports the caller's index).
+ */
+export function prepareMessages(
+  messages: readonly MessageInputShape[],
+  { max = MAX_MESSAGES_PER_APPEND, fieldOf = (index: number) => `messages[${index}]` } = {},
+) {
+  if (messages.length > max) {
+    throw badInput(`at most ${max} messages per call, got ${messages.length}`, "messages");
   }
   return messages.map((message, index) => {
-    const field = `messages[${index}]`;
+    const field = fieldOf(index);
     const content = checkText(message.content, `${field}.content`, { maxLength: MAX_CONTENT_LENGTH })!;
     return {
       hash: contentHash(content),
@@ -118,56 +124,74 @@ function prepare(messages: readonly MessageInputShape[]) {
   });
 }
 
+export type PreparedMessage = ReturnType<typeof prepareMessages>[number];
+
+/** A batch of thousands of messages needs longer than Prisma's default 5 s transaction timeout. */
+export const BATCH_TRANSACTION = { timeout: 60_000, maxWait: 30_000 };
+
+/**
+ * Inside the caller's transaction: locks the viewer's conversation, skips messages whose content hash
+ * it already holds (or that repeat an earlier one in the batch), stores the rest after its last message.
+ */
+export async function insertMessages(
+  tx: Prisma.TransactionClient,
+  viewerId: string,
+  conversationId: string,
+  prepared: readonly PreparedMessage[],
+  now = new Date(),
+): Promise<Omit<AppendResult, "conversationId">> {
+  // Locking the conversation row serialises appends to it, so positions never collide.
+  const locked = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id FROM conversations WHERE id = ${conversationId} AND user_id = ${viewerId} FOR UPDATE`;
+  if (locked.length === 0) throw notFound("Conversation");
+  const existing = await tx.message.findMany({
+    where: { conversationId, contentHash: { in: prepared.map((p) => p.hash) } },
+    select: { contentHash: true },
+  });
+  const seen = new Set(existing.map((m) => m.contentHash));
+  const fresh = prepared.filter((p) => (seen.has(p.hash) ? false : (seen.add(p.hash), true)));
+  const duplicates = prepared.length - fresh.length;
+  if (fresh.length === 0) return { messageIds: [], duplicates };
+
+  const { _max } = await tx.message.aggregate({ where: { conversationId }, _max: { position: true } });
+  const first = (_max.position ?? 0) + 1;
+  const rows: Prisma.MessageCreateManyInput[] = fresh.map((p, i) => ({
+    ...p.row,
+    timestamp: p.row.timestamp ?? now,
+    conversationId,
+    contentHash: p.hash,
+    position: first + i,
+  }));
+  const created = await tx.message.createManyAndReturn({ data: rows, select: { id: true, position: true } });
+  const idAt = new Map(created.map((m) => [m.position, m.id]));
+  const messageIds = fresh.map((_, i) => idAt.get(first + i)!);
+
+  const toolUses = fresh.flatMap((p, i) => p.toolUses.map((use) => ({ ...use, messageId: messageIds[i] })));
+  const links = fresh.flatMap((p, i) => p.links.map((link) => ({ ...link, messageId: messageIds[i] })));
+  const assets = fresh.flatMap((p, i) => p.assets.map((asset) => ({ ...asset, messageId: messageIds[i] })));
+  if (toolUses.length) await tx.toolUse.createMany({ data: toolUses });
+  if (links.length) await tx.link.createMany({ data: links, skipDuplicates: true });
+  if (assets.length) await tx.asset.createMany({ data: assets });
+  await tx.conversation.update({ where: { id: conversationId }, data: { updatedAt: now } });
+  return { messageIds, duplicates };
+}
+
+/** messageAdded for each new message; call after the transaction committed. */
+export function publishMessagesAdded(context: Context, conversationId: string, messageIds: readonly string[]) {
+  for (const messageId of messageIds) {
+    context.pubsub.publish("messageAdded", context.viewer.id, { messageId, conversationId });
+  }
+}
+
 /**
  * Appends messages to one of the viewer's conversations in one transaction. A message whose content
  * hash the conversation already holds (or that repeats an earlier one in the batch) is skipped and
  * counted in `duplicates`. Publishes messageAdded for each new message after commit.
  */
 export async function appendMessages(context: Context, conversationId: string, messages: readonly MessageInputShape[]): Promise<AppendResult> {
-  const prepared = prepare(messages);
-  const now = new Date();
-  const result = await context.prisma.$transaction(
-    async (tx) => {
-      // Locking the conversation row serialises appends to it, so positions never collide.
-      const locked = await tx.$queryRaw<{ id: string }[]>`
-        SELECT id FROM conversations WHERE id = ${conversationId} AND user_id = ${context.viewer.id} FOR UPDATE`;
-      if (locked.length === 0) throw notFound("Conversation");
-      const existing = await tx.message.findMany({
-        where: { conversationId, contentHash: { in: prepared.map((p) => p.hash) } },
-        select: { contentHash: true },
-      });
-      const seen = new Set(existing.map((m) => m.contentHash));
-      const fresh = prepared.filter((p) => (seen.has(p.hash) ? false : (seen.add(p.hash), true)));
-      const duplicates = prepared.length - fresh.length;
-      if (fresh.length === 0) return { messageIds: [], duplicates };
-
-      const { _max } = await tx.message.aggregate({ where: { conversationId }, _max: { position: true } });
-      const first = (_max.position ?? 0) + 1;
-      const rows: Prisma.MessageCreateManyInput[] = fresh.map((p, i) => ({
-        ...p.row,
-        timestamp: p.row.timestamp ?? now,
-        conversationId,
-        contentHash: p.hash,
-        position: first + i,
-      }));
-      const created = await tx.message.createManyAndReturn({ data: rows, select: { id: true, position: true } });
-      const idAt = new Map(created.map((m) => [m.position, m.id]));
-      const messageIds = fresh.map((_, i) => idAt.get(first + i)!);
-
-      const toolUses = fresh.flatMap((p, i) => p.toolUses.map((use) => ({ ...use, messageId: messageIds[i] })));
-      const links = fresh.flatMap((p, i) => p.links.map((link) => ({ ...link, messageId: messageIds[i] })));
-      const assets = fresh.flatMap((p, i) => p.assets.map((asset) => ({ ...asset, messageId: messageIds[i] })));
-      if (toolUses.length) await tx.toolUse.createMany({ data: toolUses });
-      if (links.length) await tx.link.createMany({ data: links, skipDuplicates: true });
-      if (assets.length) await tx.asset.createMany({ data: assets });
-      await tx.conversation.update({ where: { id: conversationId }, data: { updatedAt: now } });
-      return { messageIds, duplicates };
-    },
-    { timeout: 60_000, maxWait: 30_000 },
-  );
-  for (const messageId of result.messageIds) {
-    context.pubsub.publish("messageAdded", context.viewer.id, { messageId, conversationId });
-  }
+  const prepared = prepareMessages(messages);
+  const result = await context.prisma.$transaction((tx) => insertMessages(tx, context.viewer.id, conversationId, prepared), BATCH_TRANSACTION);
+  publishMessagesAdded(context, conversationId, result.messageIds);
   return { conversationId, ...result };
 }
 
