@@ -12,7 +12,6 @@ import { DeletePayload } from "../conversations/mutations.ts";
 import { boardIds, lockBoard, renumber } from "./sql.ts";
 
 type InputFieldBuilder = Parameters<Parameters<typeof builder.inputType>[1]["fields"]>[0];
-type Tx = Prisma.TransactionClient;
 
 const epicFields = (t: InputFieldBuilder, creating: boolean) => ({
   title: t.string({ required: creating }),
