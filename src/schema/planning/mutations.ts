@@ -3,7 +3,6 @@
 // an order; every change to the numbering locks the board and renumbers it in one transaction.
 import { builder } from "../../builder.ts";
 import type { Context } from "../../context.ts";
-import type { Prisma } from "../../generated/prisma/client.ts";
 import { badInput, notFound } from "../../errors.ts";
 import { requireOwned } from "../ids.ts";
 import { EpicPriorityEnum, EpicStatusEnum } from "../enums.ts";
