@@ -1,4 +1,5 @@
 import pgvector from "pgvector";
+import { moodChange } from "../../schema/emotion/mood-change.ts";
 import { minutesAfter, setMemoryEmbeddings, thread, withMessages, type Seed } from "./shared.ts";
 
 // Demo data, seed 000: chat export and emotional analysis.
@@ -61,19 +62,9 @@ export async function seedChatImport(seed: Seed) {
   for (const participant of ["Maya", "Jonah"]) {
     const own = scores.filter((s) => s.participant === participant);
     for (let i = 1; i < own.length; i++) {
-      const delta = Number((own[i].score - own[i - 1].score).toFixed(4));
-      const magnitude = Math.abs(delta);
       deltas.push(
         await tx.moodDelta.create({
-          data: {
-            conversationId: conversation.id,
-            fromScoreId: own[i - 1].id,
-            toScoreId: own[i].id,
-            delta,
-            magnitude,
-            direction: magnitude < 0.05 ? "STABLE" : delta > 0 ? "UP" : "DOWN",
-            significance: Math.min(1, magnitude / 0.5),
-          },
+          data: { conversationId: conversation.id, fromScoreId: own[i - 1].id, toScoreId: own[i].id, ...moodChange(own[i - 1].score, own[i].score) },
         }),
       );
     }

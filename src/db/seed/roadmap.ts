@@ -10,7 +10,8 @@ export async function seedRoadmap(seed: Seed) {
     { title: "Roadmap planner", description: "Epics on a board, ordered by drag and drop.", status: "PLANNED", priority: "MEDIUM", quarter: "Q1 2026", icon: "🗺️", color: "#9333ea" },
     { title: "Realtime collaboration", description: "Share a live conversation with a teammate.", status: "CANCELLED", priority: "LOW", quarter: "Q1 2026", outcome: "Dropped: single-user focus for now.", icon: "👥", color: "#6b7280" },
   ];
-  // One at a time so `order` (autoincrement) follows the list.
-  for (const epic of epics) await seed.tx.epic.create({ data: { ...epic, userId: seed.userId } });
+  // After any epics the user already has, numbered on like createEpic does (a dense 1..n board).
+  const { _max } = await seed.tx.epic.aggregate({ where: { userId: seed.userId }, _max: { order: true } });
+  await seed.tx.epic.createMany({ data: epics.map((epic, i) => ({ ...epic, userId: seed.userId, order: (_max.order ?? 0) + i + 1 })) });
   seed.log(`planning: ${epics.length} epics`);
 }

@@ -2,21 +2,14 @@
 // (each with its delta from the participant's previous score), turning points, relationship dynamics
 // and patterns over mood deltas.
 import { builder } from "../../builder.ts";
+import { FULLY_SIGNIFICANT, MOOD_SCORE_MAX, MOOD_SCORE_MIN, STABLE_BELOW, moodChange } from "./mood-change.ts";
 import type { Context } from "../../context.ts";
-import type { MoodDirection } from "../../generated/prisma/enums.ts";
 import { ownedBy } from "../../auth/ownership.ts";
 import { badInput, notFound } from "../../errors.ts";
 import { decodeId, requireOwned } from "../ids.ts";
 import { checkRange, checkText, jsonInput } from "../inputs.ts";
 import { lockOwnConversation, moodNeighbours } from "./sql.ts";
 
-/** Mood scores run from -1 (most negative) through 0 (neutral) to 1 (most positive). */
-export const MOOD_SCORE_MIN = -1;
-export const MOOD_SCORE_MAX = 1;
-/** A change smaller than this is STABLE rather than UP or DOWN. */
-export const STABLE_BELOW = 0.05;
-/** A change of this size (a quarter of the scale) or more has significance 1. */
-export const FULLY_SIGNIFICANT = 0.5;
 
 const MAX_LIST = 200;
 
@@ -27,16 +20,6 @@ function checkList(list: readonly string[] | null | undefined, field: string): s
   return [...list];
 }
 
-/**
- * The delta between two consecutive scores. The difference is rounded to 1e-9 so that float noise
- * does not decide the direction: 0.35 - 0.3 is 0.04999999999999993 in binary floating point.
- */
-export function moodChange(from: number, to: number) {
-  const delta = Math.round((to - from) * 1e9) / 1e9 || 0; // `|| 0` turns -0 into 0
-  const magnitude = Math.abs(delta);
-  const direction: MoodDirection = magnitude < STABLE_BELOW ? "STABLE" : delta > 0 ? "UP" : "DOWN";
-  return { delta, magnitude, direction, significance: Math.min(1, magnitude / FULLY_SIGNIFICANT) };
-}
 
 /**
  * The message with this global id as a message of this conversation: NOT_FOUND when it is not the
