@@ -109,6 +109,16 @@ describe("memory CRUD", () => {
     expect(ok(await gql(`{ memories(filter: { contains: "private" }) { totalCount } }`, {}, other)).memories.totalCount).toBe(0);
   });
 
+  it("keeps full-text search in step with edits to a memory's content", async () => {
+    const memory = await create({ content: "Favourite climbing crag is Sintra" });
+    const find = async (words: string) =>
+      ok(await gql(`query($q: String!) { search(query: $q, mode: FULL_TEXT, kinds: [MEMORY]) { node { ... on Memory { id } } } }`, { q: words })).search.map((h: any) => h.node.id);
+    expect(await find("climbing crags")).toEqual([memory.id]);
+    ok(await gql(`mutation($id: ID!) { updateMemory(id: $id, input: { content: "Favourite surf spot is Ericeira", summary: "surfing" }) { id } }`, { id: memory.id }));
+    expect(await find("climbing")).toEqual([]);
+    expect(await find("surfing Ericeira")).toEqual([memory.id]);
+  });
+
   it("records access", async () => {
     const memory = await create({ content: "accessed memory" });
     expect(ok(await gql(`mutation($id: ID!) { recordMemoryAccess(ids: [$id, $id]) }`, { id: memory.id })).recordMemoryAccess).toBe(1);

@@ -149,6 +149,9 @@ try {
   const external = /External error id#(\d+)/.exec(message);
   const driverError = external ? bound.errorRegistry?.consumeError(Number(external[1]))?.error : undefined;
   console.error("error:", message, driverError ? `\n  driver error: ${driverError.message ?? JSON.stringify(driverError)}` : "");
+  if (/shadow DB must be provided/.test(message)) {
+    console.error("hint: apply the existing migrations to this database first (npm run db:deploy), then create again.");
+  }
   exitCode = 1;
 } finally {
   engine.free();

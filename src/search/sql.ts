@@ -75,31 +75,31 @@ export async function textCandidates(prisma: PrismaClient, kind: SearchKind, tex
   let rows: { id: string; rank: number }[];
   if (kind === "MESSAGE") {
     rows = await prisma.$queryRaw`
-      SELECT m.id, ts_rank_cd(to_tsvector('english', m.content), q)::float8 AS rank
+      SELECT m.id, ts_rank_cd(m.search_vector, q)::float8 AS rank
         FROM messages m
         JOIN conversations c ON c.id = m.conversation_id, websearch_to_tsquery('english', ${text}) q
        WHERE c.user_id = ${scope.userId}
-         AND to_tsvector('english', m.content) @@ q
+         AND m.search_vector @@ q
          ${scopeConditions(scope, { conversation: Prisma.sql`m.conversation_id`, time: Prisma.sql`m.timestamp` })}
        ORDER BY rank DESC, m.id
        LIMIT ${limit}`;
   } else if (kind === "CHUNK") {
     rows = await prisma.$queryRaw`
-      SELECT ch.id, ts_rank_cd(to_tsvector('english', ch.chunk_text), q)::float8 AS rank
+      SELECT ch.id, ts_rank_cd(ch.search_vector, q)::float8 AS rank
         FROM conversation_chunks ch
         JOIN conversations c ON c.id = ch.conversation_id, websearch_to_tsquery('english', ${text}) q
        WHERE c.user_id = ${scope.userId}
-         AND to_tsvector('english', ch.chunk_text) @@ q
+         AND ch.search_vector @@ q
          ${scopeConditions(scope, { conversation: Prisma.sql`ch.conversation_id`, time: Prisma.sql`ch.created_at` })}
        ORDER BY rank DESC, ch.id
        LIMIT ${limit}`;
   } else {
     rows = await prisma.$queryRaw`
-      SELECT m.id, ts_rank_cd(to_tsvector('english', coalesce(m.summary, '') || ' ' || m.content), q)::float8 AS rank
+      SELECT m.id, ts_rank_cd(m.search_vector, q)::float8 AS rank
         FROM memories m, websearch_to_tsquery('english', ${text}) q
        WHERE m.user_id = ${scope.userId}
          AND m.deleted_at IS NULL
-         AND to_tsvector('english', coalesce(m.summary, '') || ' ' || m.content) @@ q
+         AND m.search_vector @@ q
          ${scopeConditions(scope, { conversation: Prisma.sql`m.conversation_id`, time: Prisma.sql`m.created_at` })}
        ORDER BY rank DESC, m.id
        LIMIT ${limit}`;

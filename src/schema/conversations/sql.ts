@@ -62,7 +62,7 @@ export async function messageIdsMatching(prisma: PrismaClient, userId: string, q
       FROM messages m
       JOIN conversations c ON c.id = m.conversation_id
      WHERE c.user_id = ${userId}
-       AND to_tsvector('english', m.content) @@ websearch_to_tsquery('english', ${query})
+       AND m.search_vector @@ websearch_to_tsquery('english', ${query})
      LIMIT ${limit}`;
   return rows.map((row) => row.id);
 }
