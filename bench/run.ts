@@ -12,12 +12,11 @@ import os from "node:os";
 import path from "node:path";
 import { Session } from "node:inspector/promises";
 import { execFileSync } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
-import pg from "pg";
 import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/logger.ts";
 import { openDatabase, type Database, type QueryEvent } from "../src/db/database.ts";
+import { throwawayDatabase } from "../src/db/throwaway.ts";
 import { createAuthenticator } from "../src/auth/viewer.ts";
 import { createEvents } from "../src/events/pubsub.ts";
 import { startServer } from "../src/server.ts";
@@ -62,25 +61,7 @@ async function benchDatabase(): Promise<Database> {
     };
   }
   if (!serverUrl) return openDatabase({ dataDir: "memory://" });
-  const name = `threadline_bench_${randomUUID().replace(/-/g, "").slice(0, 16)}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString() });
-  return {
-    ...database,
-    async close() {
-      await database.close();
-      if (keepDatabase) return void process.stderr.write(`kept database ${url.toString()}\n`);
-      const cleanup = new pg.Client({ connectionString: serverUrl });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await cleanup.end();
-    },
-  };
+  return throwawayDatabase(serverUrl, { prefix: "threadline_bench", keep: keepDatabase });
 }
 
 async function must(url: string, operation: Operation): Promise<any> {

@@ -1,10 +1,9 @@
 // A fresh, migrated database for each test file: a copy of a migrated PGlite snapshot (fast), or,
 // with TEST_DATABASE_URL=postgres://…, a new database on that real server, dropped afterwards.
-import { randomUUID } from "node:crypto";
-import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite/vector";
 import { openDatabase, type Database } from "../../src/db/database.ts";
+import { throwawayDatabase } from "../../src/db/throwaway.ts";
 import { applyMigrations } from "../../src/db/migrate.ts";
 
 let snapshot: Promise<Blob> | undefined;
@@ -25,22 +24,5 @@ export async function freshDatabase(): Promise<Database> {
     snapshot ??= migratedSnapshot();
     return openDatabase({ loadDataDir: await snapshot, migrate: false });
   }
-  const name = `threadline_test_${randomUUID().replace(/-/g, "").slice(0, 16)}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString(), poolSize: 4 });
-  return {
-    ...database,
-    async close() {
-      await database.close();
-      const cleanup = new pg.Client({ connectionString: serverUrl });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await cleanup.end();
-    },
-  };
+  return throwawayDatabase(serverUrl, { prefix: "threadline_test", poolSize: 4 });
 }
