@@ -16,7 +16,17 @@ export interface Config {
 
 export type AuthConfig =
   | { mode: "local"; localUser: string }
-  | { mode: "jwt"; secret: string; issuer?: string; audience?: string };
+  | {
+      mode: "jwt";
+      /** HS256 shared secret. */
+      secret?: string;
+      /** Where the issuer publishes its public keys (RS256/ES256), e.g. https://<clerk-domain>/.well-known/jwks.json. */
+      jwksUrl?: URL;
+      /** After fetching the JWKS, how long an unknown key id is refused without fetching again. */
+      jwksCooldownMs: number;
+      issuer?: string;
+      audience?: string;
+    };
 
 export class ConfigError extends Error {}
 
@@ -40,6 +50,21 @@ function flag(env: NodeJS.ProcessEnv, name: string): boolean {
   throw new ConfigError(`${name} must be 1/true or 0/false, got "${env[name]}"`);
 }
 
+function url(env: NodeJS.ProcessEnv, name: string): URL | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an http:// or https:// URL, got "${raw}"`);
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    throw new ConfigError(`${name} must be an http:// or https:// URL, got "${raw}"`);
+  }
+  return parsed;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const nodeEnv = env.NODE_ENV === "production" ? "production" : env.NODE_ENV === "test" ? "test" : "development";
   const databaseUrl = env.DATABASE_URL || undefined;
@@ -50,12 +75,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (secret !== undefined && secret.length < 32) {
     throw new ConfigError("AUTH_JWT_SECRET must be at least 32 characters (HS256 needs a 256-bit secret)");
   }
-  const auth: AuthConfig = secret
-    ? { mode: "jwt", secret, issuer: env.AUTH_JWT_ISSUER || undefined, audience: env.AUTH_JWT_AUDIENCE || undefined }
-    : { mode: "local", localUser: env.THREADLINE_LOCAL_USER || "local" };
+  const jwksUrl = url(env, "AUTH_JWKS_URL");
+  const auth: AuthConfig =
+    secret || jwksUrl
+      ? {
+          mode: "jwt",
+          secret,
+          jwksUrl,
+          jwksCooldownMs: integer(env, "AUTH_JWKS_COOLDOWN_MS", 30_000, 0, 3_600_000),
+          issuer: env.AUTH_JWT_ISSUER || undefined,
+          audience: env.AUTH_JWT_AUDIENCE || undefined,
+        }
+      : { mode: "local", localUser: env.THREADLINE_LOCAL_USER || "local" };
   if (auth.mode === "local" && nodeEnv === "production") {
     throw new ConfigError(
-      "NODE_ENV=production with no authentication configured: set AUTH_JWT_SECRET (single-user local mode is for development only)",
+      "NODE_ENV=production with no authentication configured: set AUTH_JWKS_URL or AUTH_JWT_SECRET (single-user local mode is for development only)",
     );
   }
   const logLevel = (env.LOG_LEVEL || "info") as Config["logLevel"];

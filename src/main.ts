@@ -59,7 +59,12 @@ if (config.auth.mode === "local") {
   logger.warn("Set AUTH_JWT_SECRET to require signed tokens. NODE_ENV=production refuses to start without it.");
   logger.warn(bar);
 } else {
-  logger.info("authentication: HS256 JWT (sub = user externalId) and API keys");
+  const { secret, jwksUrl } = config.auth;
+  const verifiers = [...(jwksUrl ? [`RS256/ES256 JWT against ${jwksUrl}`] : []), ...(secret ? ["HS256 JWT"] : [])];
+  logger.info(`authentication: ${verifiers.join(" or ")} (sub = user externalId), and API keys`);
+  if (jwksUrl?.protocol === "http:" && !["localhost", "127.0.0.1", "[::1]"].includes(jwksUrl.hostname)) {
+    logger.warn(`AUTH_JWKS_URL is plain http: anyone on the path can swap the signing keys; use https`);
+  }
 }
 logger.info(`Threadline ready: ${server.url} (GraphiQL in a browser; WebSocket and SSE subscriptions on the same path)`);
 

@@ -68,6 +68,18 @@ describe("server process", () => {
   }, 120_000);
 
   it("refuses to start in production without authentication", async () => {
-    await expect(start({ NODE_ENV: "production" })).rejects.toThrow(/exited with 78[\s\S]*AUTH_JWT_SECRET/);
+    await expect(start({ NODE_ENV: "production" })).rejects.toThrow(/exited with 78[\s\S]*AUTH_JWKS_URL or AUTH_JWT_SECRET/);
+    await expect(start({ NODE_ENV: "production", AUTH_JWKS_URL: "ftp://issuer.test/keys" })).rejects.toThrow(/exited with 78[\s\S]*AUTH_JWKS_URL must be an http/);
   });
+
+  it("starts in production with a JWKS URL, names the verifier, and warns when the URL is plain http", async () => {
+    const started = await start({ NODE_ENV: "production", AUTH_JWKS_URL: "http://issuer.test/.well-known/jwks.json" });
+    expect(started.output()).toMatch(/authentication: RS256\/ES256 JWT against http:\/\/issuer.test\/.well-known\/jwks.json/);
+    expect(started.output()).toMatch(/AUTH_JWKS_URL is plain http/);
+    expect(started.output()).not.toMatch(/SINGLE-USER LOCAL MODE/);
+    const anonymous = await fetch(started.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ viewer { id } }" }) });
+    expect(anonymous.status).toBe(401);
+    started.child.kill("SIGTERM");
+    expect(await started.exited).toBe(0);
+  }, 120_000);
 });

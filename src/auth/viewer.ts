@@ -1,13 +1,15 @@
 // Who is asking: a verified JWT (its `sub` is the user's externalId; the user is created on first
 // sight), an API key (`tl_…`, stored hashed), or, with no auth configured, the single local user.
 import { createHash } from "node:crypto";
-import { jwtVerify, errors as joseErrors } from "jose";
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, errors as joseErrors, type JWTVerifyGetKey } from "jose";
 import type { AuthConfig } from "../config.ts";
 import type { PrismaClient } from "../db/database.ts";
 import type { User } from "../generated/prisma/client.ts";
 import { unauthenticated } from "../errors.ts";
 
 export const API_KEY_PREFIX = "tl_";
+/** Asymmetric algorithms accepted from a JWKS; HS256 only with AUTH_JWT_SECRET, `none` never. */
+const JWKS_ALGORITHMS = ["RS256", "ES256"];
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 export const hashApiKey = (key: string) => createHash("sha256").update(key).digest("hex");
@@ -18,7 +20,7 @@ export interface Authenticator {
 }
 
 export function createAuthenticator(auth: AuthConfig, prisma: PrismaClient): Authenticator {
-  const secret = auth.mode === "jwt" ? new TextEncoder().encode(auth.secret) : undefined;
+  const verifyToken = auth.mode === "jwt" ? createTokenVerifier(auth) : undefined;
 
   async function userBySubject(externalId: string, claims: Record<string, unknown> = {}): Promise<User> {
     const existing = await prisma.user.findUnique({ where: { externalId } });
@@ -59,19 +61,56 @@ export function createAuthenticator(auth: AuthConfig, prisma: PrismaClient): Aut
       if (!match) throw unauthenticated();
       const token = match[1];
       if (token.startsWith(API_KEY_PREFIX)) return userByApiKey(token);
-      try {
-        const { payload } = await jwtVerify(token, secret!, {
-          algorithms: ["HS256"],
-          issuer: auth.issuer,
-          audience: auth.audience,
-        });
-        if (!payload.sub) throw unauthenticated("The token has no subject (sub) claim");
-        return await userBySubject(payload.sub, payload);
-      } catch (error) {
-        if (error instanceof joseErrors.JWTExpired) throw unauthenticated("The token has expired");
-        if (error instanceof joseErrors.JOSEError) throw unauthenticated(`The token is not valid: ${error.code}`);
-        throw error;
-      }
+      const payload = await verifyToken!(token);
+      if (!payload.sub) throw unauthenticated("The token has no subject (sub) claim");
+      return userBySubject(payload.sub, payload);
     },
+  };
+}
+
+type JwtConfig = Extract<AuthConfig, { mode: "jwt" }>;
+
+/**
+ * Verifies a JWT by the algorithm its header names: HS256 against the shared secret, RS256/ES256
+ * against the JWKS (fetched on first use, cached, and fetched again when a token names a key id
+ * it has not seen, so the issuer can rotate keys). Issuer and audience are checked when configured.
+ */
+function createTokenVerifier(auth: JwtConfig) {
+  const secret = auth.secret ? new TextEncoder().encode(auth.secret) : undefined;
+  const jwks = auth.jwksUrl ? createRemoteJWKSet(auth.jwksUrl, { timeoutDuration: 5_000, cooldownDuration: auth.jwksCooldownMs }) : undefined;
+  const algorithms = [...(secret ? ["HS256"] : []), ...(jwks ? JWKS_ALGORITHMS : [])];
+  // Only reached for an algorithm in `algorithms` (checked before and by jwtVerify).
+  const keyFor: JWTVerifyGetKey = (header, token) => (header.alg === "HS256" ? secret! : jwks!(header, token));
+
+  return async (token: string) => {
+    let alg: string | undefined;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+    } catch {
+      throw unauthenticated("The token is not a JWT (nor a tl_ API key)");
+    }
+    const refused = () => unauthenticated(`The token is signed with ${alg ?? "no algorithm"}; accepted: ${algorithms.join(", ")}`);
+    if (!alg || !algorithms.includes(alg)) throw refused();
+    try {
+      const { payload } = await jwtVerify(token, keyFor, { algorithms, issuer: auth.issuer, audience: auth.audience });
+      return payload;
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw unauthenticated("The token has expired");
+
+      if (error instanceof joseErrors.JWKSNoMatchingKey) throw unauthenticated("The token's signing key is not in the issuer's key set");
+      if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) {
+        throw unauthenticated(`The issuer's key set could not be loaded from ${auth.jwksUrl} (${error.code})`);
+      }
+      if (jwks && error instanceof joseErrors.JOSEError && error.code === "ERR_JOSE_GENERIC") {
+        // The key set answered with something other than 200 and JSON.
+        throw unauthenticated(`The issuer's key set could not be loaded from ${auth.jwksUrl}: ${error.message}`);
+      }
+      if (error instanceof joseErrors.JOSEError) throw unauthenticated(`The token is not valid: ${error.code}`);
+      if (jwks && error instanceof TypeError) {
+        // fetch() failed: the JWKS host is unreachable. The client cannot be authenticated now.
+        throw unauthenticated(`The issuer's key set could not be loaded from ${auth.jwksUrl}`);
+      }
+      throw error;
+    }
   };
 }

@@ -32,12 +32,20 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer({ auth = "jwt" as "jwt" | "local", db }: { auth?: "jwt" | "local"; db?: Database } = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  auth?: "jwt" | "local";
+  db?: Database;
+  /** Extra environment for loadConfig (e.g. AUTH_JWKS_URL); wins over the defaults. */
+  env?: Record<string, string>;
+}
+
+export async function startTestServer({ auth = "jwt", db, env = {} }: TestServerOptions = {}): Promise<TestServer> {
   const database = db ?? (await freshDatabase());
   const config = loadConfig({
     NODE_ENV: "test",
     PORT: "0",
     ...(auth === "jwt" ? { AUTH_JWT_SECRET: JWT_SECRET, AUTH_JWT_ISSUER: "threadline-tests", AUTH_JWT_AUDIENCE: "threadline" } : {}),
+    ...env,
   });
   const server = await startServer(
     { config, prisma: database.prisma, pubsub: createEvents(), authenticator: createAuthenticator(config.auth, database.prisma), embedder: createEmbedder(), logger: silentLogger },
