@@ -18,7 +18,7 @@ import { createLogger } from "../src/logger.ts";
 import { openDatabase, type Database, type QueryEvent } from "../src/db/database.ts";
 import { throwawayDatabase } from "../src/db/throwaway.ts";
 import { createAuthenticator } from "../src/auth/viewer.ts";
-import { createEvents } from "../src/events/pubsub.ts";
+import { inProcessEvents } from "../src/events/pubsub.ts";
 import { startServer } from "../src/server.ts";
 import { createEmbedder } from "../src/search/embedders/index.ts";
 import { percentile, post, runLoadOffThread, type LoadResult, type Operation } from "./harness.ts";
@@ -189,7 +189,7 @@ const openSeconds = (performance.now() - openStart) / 1000;
 const config = loadConfig({ NODE_ENV: "test", PORT: "0" });
 const embedder = createEmbedder();
 const server = await startServer(
-  { config, prisma: database.prisma, pubsub: createEvents(), authenticator: createAuthenticator(config.auth, database.prisma), embedder, logger: createLogger("error") },
+  { config, prisma: database.prisma, events: inProcessEvents(), authenticator: createAuthenticator(config.auth, database.prisma), embedder, logger: createLogger("error") },
   { host: "127.0.0.1", port: 0 },
 );
 

@@ -10,6 +10,8 @@ export interface Config {
   seed: boolean;
   auth: AuthConfig;
   limits: { maxDepth: number; maxAliases: number };
+  /** Subscription events: in-process, or through Redis so that several instances share them. */
+  events: { redisUrl?: string; channelPrefix: string };
   logLevel: "debug" | "info" | "warn" | "error";
   shutdownTimeoutMs: number;
 }
@@ -92,6 +94,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       "NODE_ENV=production with no authentication configured: set AUTH_JWKS_URL or AUTH_JWT_SECRET (single-user local mode is for development only)",
     );
   }
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl && !/^rediss?:\/\/[^/]/.test(redisUrl)) {
+    throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL (unset it to keep events in-process)`);
+  }
   const logLevel = (env.LOG_LEVEL || "info") as Config["logLevel"];
   if (!["debug", "info", "warn", "error"].includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be debug, info, warn or error`);
   return {
@@ -106,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxDepth: integer(env, "MAX_QUERY_DEPTH", 12, 2, 100),
       maxAliases: integer(env, "MAX_QUERY_ALIASES", 30, 1, 1_000),
     },
+    events: { redisUrl, channelPrefix: env.REDIS_CHANNEL_PREFIX ?? "threadline:" },
     logLevel,
     shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
   };

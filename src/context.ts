@@ -5,7 +5,7 @@ import type { Config } from "./config.ts";
 import type { PrismaClient } from "./db/database.ts";
 import type { User } from "./generated/prisma/client.ts";
 import type { Authenticator } from "./auth/viewer.ts";
-import type { PubSub } from "./events/pubsub.ts";
+import type { EventBus, PubSub } from "./events/pubsub.ts";
 import type { Embedder } from "./search/embedders/index.ts";
 
 export interface Context {
@@ -19,7 +19,7 @@ export interface Context {
 export interface ServerDeps {
   config: Config;
   prisma: PrismaClient;
-  pubsub: PubSub;
+  events: EventBus;
   authenticator: Authenticator;
   embedder: Embedder;
 }
@@ -38,7 +38,7 @@ export function createContextFactory(deps: ServerDeps) {
   return async (initial: InitialContext): Promise<Context> => ({
     viewer: await deps.authenticator.viewerFor(authorizationOf(initial)),
     prisma: deps.prisma,
-    pubsub: deps.pubsub,
+    pubsub: deps.events.pubsub,
     config: deps.config,
     embedder: deps.embedder,
   });

@@ -6,7 +6,7 @@ import { createLogger } from "./logger.ts";
 import { openDatabase } from "./db/database.ts";
 import { seedDemoData } from "./db/seed/index.ts";
 import { createAuthenticator } from "./auth/viewer.ts";
-import { createEvents } from "./events/pubsub.ts";
+import { openEvents, type EventBus } from "./events/index.ts";
 import { startServer } from "./server.ts";
 import { createEmbedder } from "./search/embedders/index.ts";
 
@@ -31,6 +31,16 @@ logger.info(`database: ${database.kind === "pglite" ? "embedded PGlite (pgvector
 
 const embedder = createEmbedder();
 
+let events: EventBus;
+try {
+  events = await openEvents(config, logger);
+} catch (error) {
+  logger.error(`subscription events: ${(error as Error).message}`);
+  await database.close();
+  process.exit(1);
+}
+logger.info(`subscription events: ${events.description}`);
+
 if (config.seed) {
   const { created } = await seedDemoData(database.prisma, {
     log: (line: string) => logger.info(line),
@@ -44,7 +54,7 @@ const server = await startServer(
   {
     config,
     prisma: database.prisma,
-    pubsub: createEvents(),
+    events,
     authenticator: createAuthenticator(config.auth, database.prisma),
     embedder,
     logger,
@@ -56,7 +66,7 @@ if (config.auth.mode === "local") {
   const bar = "!".repeat(78);
   logger.warn(bar);
   logger.warn(`SINGLE-USER LOCAL MODE: no authentication is configured. Every request acts as the user "${config.auth.localUser}".`);
-  logger.warn("Set AUTH_JWT_SECRET to require signed tokens. NODE_ENV=production refuses to start without it.");
+  logger.warn("Set AUTH_JWKS_URL (or AUTH_JWT_SECRET) to require signed tokens. NODE_ENV=production refuses to start without it.");
   logger.warn(bar);
 } else {
   const { secret, jwksUrl } = config.auth;
@@ -75,6 +85,7 @@ async function shutdown(signal: string) {
   logger.info(`${signal}: draining requests and closing the database`);
   try {
     await server.close();
+    await events.close();
     await database.close();
     logger.info("stopped cleanly");
     process.exit(0);

@@ -14,7 +14,7 @@ import type { Logger } from "./logger.ts";
 export const GRAPHQL_PATH = "/graphql";
 
 export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
-  const { config, prisma, logger } = deps;
+  const { config, prisma, events, logger } = deps;
   return createYoga({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -48,6 +48,7 @@ export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
         endpoint: "/ready",
         check: async () => {
           await prisma.$queryRaw`SELECT 1`;
+          await events.check();
         },
       }),
     ],

@@ -4,7 +4,7 @@ import { createClient as createWsClient, type Client as WsClient } from "graphql
 import WebSocket from "ws";
 import { loadConfig } from "../../src/config.ts";
 import { createAuthenticator } from "../../src/auth/viewer.ts";
-import { createEvents } from "../../src/events/pubsub.ts";
+import { inProcessEvents, type EventBus } from "../../src/events/pubsub.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { startServer, type RunningServer } from "../../src/server.ts";
 import { createEmbedder } from "../../src/search/embedders/index.ts";
@@ -37,9 +37,11 @@ export interface TestServerOptions {
   db?: Database;
   /** Extra environment for loadConfig (e.g. AUTH_JWKS_URL); wins over the defaults. */
   env?: Record<string, string>;
+  /** The event bus (default: in-process); closed by the caller, not by close(). */
+  events?: EventBus;
 }
 
-export async function startTestServer({ auth = "jwt", db, env = {} }: TestServerOptions = {}): Promise<TestServer> {
+export async function startTestServer({ auth = "jwt", db, env = {}, events = inProcessEvents() }: TestServerOptions = {}): Promise<TestServer> {
   const database = db ?? (await freshDatabase());
   const config = loadConfig({
     NODE_ENV: "test",
@@ -48,7 +50,7 @@ export async function startTestServer({ auth = "jwt", db, env = {} }: TestServer
     ...env,
   });
   const server = await startServer(
-    { config, prisma: database.prisma, pubsub: createEvents(), authenticator: createAuthenticator(config.auth, database.prisma), embedder: createEmbedder(), logger: silentLogger },
+    { config, prisma: database.prisma, events, authenticator: createAuthenticator(config.auth, database.prisma), embedder: createEmbedder(), logger: silentLogger },
     { host: "127.0.0.1", port: 0 },
   );
   const secret = new TextEncoder().encode(JWT_SECRET);
