@@ -3,7 +3,8 @@
 import "dotenv/config";
 import { ConfigError, loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
-import { openDatabase } from "./db/database.ts";
+import { openDatabase, type Database } from "./db/database.ts";
+import { DataDirInUseError } from "./db/lock.ts";
 import { seedDemoData } from "./db/seed/index.ts";
 import { createAuthenticator } from "./auth/viewer.ts";
 import { openEvents, type EventBus } from "./events/index.ts";
@@ -22,11 +23,18 @@ try {
 }
 const logger = createLogger(config.logLevel);
 
-const database = await openDatabase({
-  databaseUrl: config.databaseUrl,
-  dataDir: config.dataDir,
-  log: (line) => logger.info(line),
-});
+let database: Database;
+try {
+  database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    log: (line) => logger.info(line),
+  });
+} catch (error) {
+  if (!(error instanceof DataDirInUseError)) throw error;
+  logger.error(`database: ${error.message}`);
+  process.exit(1);
+}
 logger.info(`database: ${database.kind === "pglite" ? "embedded PGlite (pgvector)" : "PostgreSQL"} at ${database.location}; migrations applied`);
 
 const embedder = createEmbedder();

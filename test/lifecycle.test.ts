@@ -67,6 +67,24 @@ describe("server process", () => {
     expect(await second.exited).toBe(0);
   }, 120_000);
 
+  it("lets one process at a time use a data folder, and takes over the folder of a killed one with its data", async () => {
+    const owner = await start({});
+    expect(fs.readFileSync(path.join(dataDir, "threadline.pid"), "utf8").trim()).toBe(String(owner.child.pid));
+    await expect(start({})).rejects.toThrow(new RegExp(`exited with 1[\\s\\S]*is in use by process ${owner.child.pid}`));
+    const created = await post(owner.url, `mutation { createConversation(input: { title: "committed before kill -9" }) { id } }`);
+    expect(created.errors).toBeUndefined();
+
+    owner.child.kill("SIGKILL"); // no clean shutdown: the pid file stays behind
+    await owner.exited;
+    expect(fs.existsSync(path.join(dataDir, "threadline.pid"))).toBe(true);
+    const next = await start({});
+    const titles = await post(next.url, `{ conversations(filter: { title: "kill -9" }) { edges { node { title } } } }`);
+    expect(titles.data.conversations.edges).toEqual([{ node: { title: "committed before kill -9" } }]);
+    next.child.kill("SIGTERM");
+    expect(await next.exited).toBe(0);
+    expect(fs.existsSync(path.join(dataDir, "threadline.pid"))).toBe(false);
+  }, 120_000);
+
   it("refuses to start in production without authentication", async () => {
     await expect(start({ NODE_ENV: "production" })).rejects.toThrow(/exited with 78[\s\S]*AUTH_JWKS_URL or AUTH_JWT_SECRET/);
     await expect(start({ NODE_ENV: "production", AUTH_JWKS_URL: "ftp://issuer.test/keys" })).rejects.toThrow(/exited with 78[\s\S]*AUTH_JWKS_URL must be an http/);

@@ -9,6 +9,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { applyMigrations, type SqlConnection } from "./migrate.ts";
+import { lockDataDir } from "./lock.ts";
 
 export type { PrismaClient };
 
@@ -81,16 +82,26 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
     kind = "pglite";
     const dataDir = options.dataDir ?? "memory://";
     location = dataDir.startsWith("memory://") ? "in memory" : path.resolve(dataDir);
-    const client = await openPglite(dataDir, options.loadDataDir);
-    if (migrate) {
-      const connection: SqlConnection = {
-        query: (sql, params) => client.query(sql, params as unknown[]),
-        exec: async (sql) => void (await client.exec(sql)),
-      };
-      await applyMigrations(connection, { log });
+    const unlock = dataDir.startsWith("memory://") ? () => {} : lockDataDir(dataDir);
+    let client: PGlite;
+    try {
+      client = await openPglite(dataDir, options.loadDataDir);
+      if (migrate) {
+        const connection: SqlConnection = {
+          query: (sql, params) => client.query(sql, params as unknown[]),
+          exec: async (sql) => void (await client.exec(sql)),
+        };
+        await applyMigrations(connection, { log });
+      }
+    } catch (error) {
+      unlock();
+      throw error;
     }
     prisma = new PrismaClient({ adapter: new PrismaPGlite(client), log: [{ level: "query", emit: "event" }] });
-    closeDriver = () => client.close();
+    closeDriver = async () => {
+      await client.close();
+      unlock();
+    };
   }
 
   // The client was built with query events on; its type does not carry that, hence the narrow cast.
