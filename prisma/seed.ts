@@ -3,17 +3,22 @@
 import "dotenv/config";
 import { openDatabase, type Database } from "../src/db/database.ts";
 import { seedDemoData } from "../src/db/seed/index.ts";
+import { createEmbedder, EMBEDDERS, type EmbedderName } from "../src/search/embedders/index.ts";
 
 let database: Database | undefined;
 let failed = false;
 try {
+  // The embedder the server will search with (THREADLINE_EMBEDDER), or text search misses the seeded vectors.
+  const embedderName = process.env.THREADLINE_EMBEDDER || "hashing";
+  if (!(embedderName in EMBEDDERS)) throw new Error(`THREADLINE_EMBEDDER must be one of ${Object.keys(EMBEDDERS).join(", ")}`);
+  const embedder = createEmbedder(embedderName as EmbedderName);
   database = await openDatabase({
     databaseUrl: process.env.DATABASE_URL || undefined,
     dataDir: process.env.THREADLINE_DATA_DIR || "./.threadline",
     log: console.log,
   });
   console.log(`database: ${database.kind} at ${database.location}`);
-  const { created } = await seedDemoData(database.prisma, { log: console.log });
+  const { created } = await seedDemoData(database.prisma, { log: console.log, embedder });
   console.log(created ? "seed: done, demo data added" : "seed: nothing added (demo data was already there)");
 } catch (error) {
   console.error(`seed failed: ${error instanceof Error ? error.message : String(error)}`);

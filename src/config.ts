@@ -12,6 +12,8 @@ export interface Config {
   limits: { maxDepth: number; maxAliases: number };
   /** Subscription events: in-process, or through Redis so that several instances share them. */
   events: { redisUrl?: string; channelPrefix: string };
+  /** Which model embeds text on the server (THREADLINE_EMBEDDER). */
+  embedder: "hashing" | "use";
   logLevel: "debug" | "info" | "warn" | "error";
   shutdownTimeoutMs: number;
 }
@@ -98,6 +100,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (redisUrl && !/^rediss?:\/\/[^/]/.test(redisUrl)) {
     throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL (unset it to keep events in-process)`);
   }
+  const embedder = (env.THREADLINE_EMBEDDER || "hashing") as Config["embedder"];
+  if (!["hashing", "use"].includes(embedder)) {
+    throw new ConfigError(`THREADLINE_EMBEDDER must be "hashing" or "use" (the Universal Sentence Encoder), got "${embedder}"`);
+  }
   const logLevel = (env.LOG_LEVEL || "info") as Config["logLevel"];
   if (!["debug", "info", "warn", "error"].includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be debug, info, warn or error`);
   return {
@@ -113,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAliases: integer(env, "MAX_QUERY_ALIASES", 30, 1, 1_000),
     },
     events: { redisUrl, channelPrefix: env.REDIS_CHANNEL_PREFIX ?? "threadline:" },
+    embedder,
     logLevel,
     shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
   };

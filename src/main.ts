@@ -37,7 +37,9 @@ try {
 }
 logger.info(`database: ${database.kind === "pglite" ? "embedded PGlite (pgvector)" : "PostgreSQL"} at ${database.location}; migrations applied`);
 
-const embedder = createEmbedder();
+const embedder = createEmbedder(config.embedder);
+await embedder.warm?.();
+logger.info(`embedder: ${embedder.model} (${embedder.dimensions} dimensions)`);
 
 let events: EventBus;
 try {

@@ -7,7 +7,7 @@ import { createAuthenticator } from "../../src/auth/viewer.ts";
 import { inProcessEvents, type EventBus } from "../../src/events/pubsub.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { startServer, type RunningServer } from "../../src/server.ts";
-import { createEmbedder } from "../../src/search/embedders/index.ts";
+import { createEmbedder, type Embedder } from "../../src/search/embedders/index.ts";
 import type { Database } from "../../src/db/database.ts";
 import { freshDatabase } from "./database.ts";
 
@@ -39,9 +39,11 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** The event bus (default: in-process); closed by the caller, not by close(). */
   events?: EventBus;
+  /** The server's text embedder (default: hashing). */
+  embedder?: Embedder;
 }
 
-export async function startTestServer({ auth = "jwt", db, env = {}, events = inProcessEvents() }: TestServerOptions = {}): Promise<TestServer> {
+export async function startTestServer({ auth = "jwt", db, env = {}, events = inProcessEvents(), embedder = createEmbedder() }: TestServerOptions = {}): Promise<TestServer> {
   const database = db ?? (await freshDatabase());
   const config = loadConfig({
     NODE_ENV: "test",
@@ -50,7 +52,7 @@ export async function startTestServer({ auth = "jwt", db, env = {}, events = inP
     ...env,
   });
   const server = await startServer(
-    { config, prisma: database.prisma, events, authenticator: createAuthenticator(config.auth, database.prisma), embedder: createEmbedder(), logger: silentLogger },
+    { config, prisma: database.prisma, events, authenticator: createAuthenticator(config.auth, database.prisma), embedder, logger: silentLogger },
     { host: "127.0.0.1", port: 0 },
   );
   const secret = new TextEncoder().encode(JWT_SECRET);

@@ -7,6 +7,8 @@ export interface Embedder {
   model: string;
   dimensions: number;
   embed(texts: string[]): Promise<number[][]>;
+  /** Loads what the first embed() would (a model), so the first request does not wait for it. */
+  warm?(): Promise<void>;
 }
 
 const WORD = /[\p{L}\p{N}]+/gu;

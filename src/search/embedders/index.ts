@@ -1,9 +1,20 @@
-// The configured text embedder. Vectors given by clients skip it; text (search queries, chunks without
-// an embedding) goes through it.
+// The configured text embedder. Vectors given by clients skip it; text (search queries, chunks and
+// memories without an embedding) goes through it. Every stored vector carries its model's name, and
+// vectors of different models are never compared.
 import { createHashingEmbedder, type Embedder } from "./hashing.ts";
+import { createUniversalSentenceEncoder } from "./use.ts";
 
 export type { Embedder };
 
-export function createEmbedder(): Embedder {
-  return createHashingEmbedder(512);
+export const EMBEDDERS = {
+  /** Instant and deterministic; similar only when texts share words. */
+  hashing: () => createHashingEmbedder(512),
+  /** The Universal Sentence Encoder: similar when texts mean the same. */
+  use: () => createUniversalSentenceEncoder(),
+} satisfies Record<string, () => Embedder>;
+
+export type EmbedderName = keyof typeof EMBEDDERS;
+
+export function createEmbedder(name: EmbedderName = "hashing"): Embedder {
+  return EMBEDDERS[name]();
 }
