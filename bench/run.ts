@@ -4,6 +4,7 @@
 //
 //   BENCH_SECONDS=5 BENCH_CONCURRENCY=8 BENCH_WARMUP_SECONDS=1 BENCH_ONLY=search BENCH_VERBOSE=1 npm run bench
 //   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:54329/postgres npm run bench
+//   BENCH_EMBEDDER=use embeds chunks and text queries with the Universal Sentence Encoder (THREADLINE_EMBEDDER=use).
 //   BENCH_PGLITE_DISK=1 puts PGlite in a temporary folder (as `npm start` does) instead of in memory.
 //   BENCH_KEEP_DATABASE=1 (with BENCH_DATABASE_URL) leaves the loaded database in place, for EXPLAIN.
 //   BENCH_PROFILE=/tmp/prof writes a CPU profile of the server's thread per scenario and prints where it went.
@@ -20,7 +21,7 @@ import { throwawayDatabase } from "../src/db/throwaway.ts";
 import { createAuthenticator } from "../src/auth/viewer.ts";
 import { inProcessEvents } from "../src/events/pubsub.ts";
 import { startServer } from "../src/server.ts";
-import { createEmbedder } from "../src/search/embedders/index.ts";
+import { createEmbedder, EMBEDDERS, type EmbedderName } from "../src/search/embedders/index.ts";
 import { percentile, post, runLoadOffThread, type LoadResult, type Operation } from "./harness.ts";
 import { APPEND_MESSAGES, TERMS, buildScenarios, generator, message, sentence, type Fixture } from "./scenarios.ts";
 
@@ -187,7 +188,10 @@ const openStart = performance.now();
 const database = await benchDatabase();
 const openSeconds = (performance.now() - openStart) / 1000;
 const config = loadConfig({ NODE_ENV: "test", PORT: "0" });
-const embedder = createEmbedder();
+const embedderName = process.env.BENCH_EMBEDDER || "hashing";
+if (!(embedderName in EMBEDDERS)) throw new Error(`BENCH_EMBEDDER must be one of ${Object.keys(EMBEDDERS).join(", ")}`);
+const embedder = createEmbedder(embedderName as EmbedderName);
+await embedder.warm?.();
 const server = await startServer(
   { config, prisma: database.prisma, events: inProcessEvents(), authenticator: createAuthenticator(config.auth, database.prisma), embedder, logger: createLogger("error") },
   { host: "127.0.0.1", port: 0 },
