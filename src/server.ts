@@ -24,6 +24,8 @@ export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
     renderGraphiQL,
     graphiql: { title: "Threadline", subscriptionsProtocol: "WS" },
     healthCheckEndpoint: "/health",
+    // Larger bodies are refused while they arrive (HTTP 413), not after being buffered.
+    maxRequestBodySize: config.limits.maxRequestBytes,
     maskedErrors: {
       maskError: (error) => {
         const classified = classifyError(error, { exposeInternals: config.env !== "production" });

@@ -129,6 +129,38 @@ describe("documents", () => {
     expect(body.errors.map((e) => e.extensions.code)).toEqual(["BAD_USER_INPUT"]);
   });
 
+  it("refuses a body over MAX_REQUEST_BYTES with HTTP 413 and BAD_USER_INPUT, sized or streamed, writing nothing", async () => {
+    const small = await startTestServer({ db: t.db, env: { MAX_REQUEST_BYTES: "100000" } });
+    try {
+      const before = await rowCounts();
+      const body = (content: string) =>
+        JSON.stringify({
+          query: `mutation($id: ID!, $m: [MessageInput!]!) { appendMessages(conversationId: $id, messages: $m) { inserted } }`,
+          variables: { id: conversationId, m: [{ role: "USER", content }] },
+        });
+      const headers = { "content-type": "application/json", accept: "application/graphql-response+json", authorization: `Bearer ${token}` };
+      const sized = await fetch(small.url, { method: "POST", headers, body: body("x".repeat(150_000)) });
+      const streamedBody = new ReadableStream<Uint8Array>({
+        start(controller) {
+          const bytes = new TextEncoder().encode(body("y".repeat(150_000)));
+          for (let at = 0; at < bytes.length; at += 16_384) controller.enqueue(bytes.slice(at, at + 16_384));
+          controller.close();
+        },
+      });
+      const streamed = await fetch(small.url, { method: "POST", headers, body: streamedBody, duplex: "half" } as RequestInit);
+      for (const response of [sized, streamed]) {
+        expect(response.status).toBe(413);
+        const { errors } = (await response.json()) as { errors: { extensions: { code: string; reason: string } }[] };
+        expect(errors.map((e) => e.extensions)).toEqual([expect.objectContaining({ code: "BAD_USER_INPUT", reason: "REQUEST_ENTITY_TOO_LARGE" })]);
+      }
+      expect(await rowCounts()).toEqual(before);
+      const fits = await fetch(small.url, { method: "POST", headers, body: body("z".repeat(50_000)) });
+      expect(fits.status).toBe(200);
+    } finally {
+      await small.close();
+    }
+  });
+
   it("never answers with a stack trace", async () => {
     const response = await gql(`{ conversations(first: -1) { totalCount } }`);
     expect(errorCodes(response)).toEqual(["BAD_USER_INPUT"]);
