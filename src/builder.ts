@@ -8,7 +8,7 @@ import DataloaderPlugin from "@pothos/plugin-dataloader";
 import type PrismaTypes from "./generated/pothos-types.ts";
 import { getDatamodel } from "./generated/pothos-types.ts";
 import type { Context } from "./context.ts";
-import { forbidden } from "./errors.ts";
+import { badInput, forbidden } from "./errors.ts";
 import { PAGE_LIMITS } from "./config.ts";
 import { resolveOwnedNodes } from "./auth/node-access.ts";
 
@@ -55,7 +55,10 @@ export const builder = new SchemaBuilder<{
     },
     nodesQueryOptions: {
       nullable: { list: false, items: true },
-      resolve: (_root, { ids }, context, _info, resolveNodes) => resolveOwnedNodes(context, ids, resolveNodes),
+      resolve: (_root, { ids }, context, _info, resolveNodes) => {
+        if (ids.length > PAGE_LIMITS.max) throw badInput(`nodes takes at most ${PAGE_LIMITS.max} ids, got ${ids.length}`, "ids");
+        return resolveOwnedNodes(context, ids, resolveNodes);
+      },
     },
   },
 });

@@ -85,6 +85,14 @@ describe("pages and cursors", () => {
     expect(ok(await gql(`{ conversations(first: 100) { totalCount } }`)).conversations.totalCount).toBe(1);
   });
 
+  it("rejects more than 100 ids in nodes(ids:)", async () => {
+    const ids = Array.from({ length: 101 }, () => conversationId);
+    const response = await gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids });
+    expect(errorCodes(response)).toEqual(["BAD_USER_INPUT"]);
+    expect(response.errors![0].message).toMatch(/at most 100 ids, got 101/);
+    expect(ok(await gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: ids.slice(1) })).nodes).toHaveLength(100);
+  });
+
   it("rejects an ordering entry that names two fields", async () => {
     const response = await gql(`{ conversations(orderBy: [{ title: Asc, startedAt: Desc }]) { edges { cursor } } }`);
     expect(errorCodes(response)).toEqual(["BAD_USER_INPUT"]);
