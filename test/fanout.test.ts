@@ -155,6 +155,19 @@ describe.skipIf(!redisServerAvailable())("subscription events across instances t
     expect(await contents(watching, 1)).toEqual(["after the outage"]);
   }, 60_000);
 
+  it("answers /ready 503 when Redis hangs without closing the connection, and 200 once it answers again", async () => {
+    expect(await ready(a)).toBe(200);
+    redis.freeze();
+    try {
+      const response = await fetch(a.url.replace(/\/graphql$/, "/ready"));
+      expect(response.status).toBe(503);
+      expect(await response.text()).toMatch(/did not answer PING within 2 s/);
+    } finally {
+      redis.thaw();
+    }
+    await expect.poll(() => ready(a), { timeout: 10_000, interval: 100 }).toBe(200);
+  });
+
   it("refuses to start when Redis cannot be reached, without printing its password", async () => {
     // Port 1: nothing listens there.
     const attempt = connectRedisEvents({ url: "redis://:hunter2@127.0.0.1:1", prefix, logger: silentLogger, connectTimeoutMs: 1_000 });

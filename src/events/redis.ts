@@ -82,7 +82,16 @@ export async function connectRedisEvents({ url, prefix, logger, connectTimeoutMs
       for (const client of clients) {
         if (client.status !== "ready") throw new Error(`Redis at ${where} is ${client.status}`);
       }
-      await publisher.ping();
+      // A half-open connection would leave PING waiting forever: /ready must answer.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Redis at ${where} did not answer PING within 2 s`)), 2_000);
+      });
+      try {
+        await Promise.race([publisher.ping(), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async close() {
       await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));

@@ -59,6 +59,15 @@ export class RedisServer {
     });
   }
 
+  /** SIGSTOP: connections stay open but nothing answers (a hung server); thaw() lets it go on. */
+  freeze() {
+    this.child?.kill("SIGSTOP");
+  }
+
+  thaw() {
+    this.child?.kill("SIGCONT");
+  }
+
   /** Stops the server (SIGKILL: an outage, not a goodbye). */
   async stop(): Promise<void> {
     const child = this.child;
