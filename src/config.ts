@@ -15,6 +15,8 @@ export interface Config {
   /** Which model embeds text on the server (THREADLINE_EMBEDDER). */
   embedder: "hashing" | "use";
   logLevel: "debug" | "info" | "warn" | "error";
+  /** Where Prometheus metrics are served (METRICS_PATH); off when unset. */
+  metricsPath?: string;
   shutdownTimeoutMs: number;
 }
 
@@ -100,6 +102,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (redisUrl && !/^rediss?:\/\/[^/]/.test(redisUrl)) {
     throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL (unset it to keep events in-process)`);
   }
+  const metricsPath = env.METRICS_PATH || undefined;
+  if (metricsPath && (!/^\/[\w\-./]*$/.test(metricsPath) || ["/graphql", "/health", "/ready"].includes(metricsPath))) {
+    throw new ConfigError(`METRICS_PATH must be a path like /metrics, other than /graphql, /health and /ready; got "${metricsPath}"`);
+  }
   const embedder = (env.THREADLINE_EMBEDDER || "hashing") as Config["embedder"];
   if (!["hashing", "use"].includes(embedder)) {
     throw new ConfigError(`THREADLINE_EMBEDDER must be "hashing" or "use" (the Universal Sentence Encoder), got "${embedder}"`);
@@ -122,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     events: { redisUrl, channelPrefix: env.REDIS_CHANNEL_PREFIX ?? "threadline:" },
     embedder,
     logLevel,
+    metricsPath,
     shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
   };
 }

@@ -87,6 +87,7 @@ if (config.auth.mode === "local") {
   }
 }
 logger.info(`Threadline ready: ${server.url} (GraphiQL in a browser; WebSocket and SSE subscriptions on the same path)`);
+if (config.metricsPath) logger.info(`Prometheus metrics: ${server.url.replace(/\/graphql$/, config.metricsPath)}`);
 
 let stopping = false;
 async function shutdown(signal: string) {

@@ -9,6 +9,8 @@ import { schema } from "./schema/index.ts";
 import { createContextFactory, type ServerDeps } from "./context.ts";
 import { classifyError } from "./errors.ts";
 import { useErrorCodes, useLimits } from "./server/limits.ts";
+import { useAccessLog, describeOperation } from "./server/access-log.ts";
+import { useMetrics } from "./server/metrics.ts";
 import type { Logger } from "./logger.ts";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -46,6 +48,9 @@ export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
     plugins: [
       useLimits(config.limits),
       useErrorCodes(),
+      // After useErrorCodes: it logs the codes clients see. Probes and scrapes only at debug level.
+      useAccessLog(logger, { probes: ["/health", "/ready", ...(config.metricsPath ? [config.metricsPath] : [])] }),
+      ...(config.metricsPath ? [useMetrics(config.metricsPath)] : []),
       useReadinessCheck({
         endpoint: "/ready",
         check: async () => {
@@ -77,6 +82,11 @@ export async function startServer(deps: ServerDeps & { logger: Logger }, { host,
       execute: (args: any) => args.rootValue.execute(args),
       subscribe: (args: any) => args.rootValue.subscribe(args),
       onSubscribe: async (ctx, _id, payload) => {
+        const what = describeOperation(payload.query, payload.operationName);
+        const refuse = (errors: GraphQLError[]) => {
+          deps.logger.info(`WS ${what} refused: ${[...new Set(errors.map((e) => String(e.extensions?.code)))].join(",")}`);
+          return errors;
+        };
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
@@ -88,10 +98,10 @@ export async function startServer(deps: ServerDeps & { logger: Logger }, { host,
         try {
           document = parse(payload.query);
         } catch (error) {
-          return [classifyError(error, { exposeInternals: true })] as GraphQLError[];
+          return refuse([classifyError(error, { exposeInternals: true })]);
         }
         const errors = validate(schema, document);
-        if (errors.length > 0) return errors.map((e: GraphQLError) => classifyError(e, { exposeInternals: true }));
+        if (errors.length > 0) return refuse(errors.map((e: GraphQLError) => classifyError(e, { exposeInternals: true })));
         let contextValue;
         try {
           contextValue = await contextFactory();
@@ -99,8 +109,9 @@ export async function startServer(deps: ServerDeps & { logger: Logger }, { host,
           // An HTTP status means nothing on a socket: keep the code, drop the transport detail.
           const classified = classifyError(error, { exposeInternals: false });
           const { http: _status, ...extensions } = classified.extensions;
-          return [new GraphQLError(classified.message, { extensions })];
+          return refuse([new GraphQLError(classified.message, { extensions })]);
         }
+        deps.logger.info(`WS ${what}`);
         return {
           schema,
           operationName: payload.operationName,

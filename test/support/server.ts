@@ -5,7 +5,7 @@ import WebSocket from "ws";
 import { loadConfig } from "../../src/config.ts";
 import { createAuthenticator } from "../../src/auth/viewer.ts";
 import { inProcessEvents, type EventBus } from "../../src/events/pubsub.ts";
-import { silentLogger } from "../../src/logger.ts";
+import { silentLogger, type Logger } from "../../src/logger.ts";
 import { startServer, type RunningServer } from "../../src/server.ts";
 import { createEmbedder, type Embedder } from "../../src/search/embedders/index.ts";
 import type { Database } from "../../src/db/database.ts";
@@ -41,9 +41,11 @@ export interface TestServerOptions {
   events?: EventBus;
   /** The server's text embedder (default: hashing). */
   embedder?: Embedder;
+  /** Where the server logs (default: nowhere). */
+  logger?: Logger;
 }
 
-export async function startTestServer({ auth = "jwt", db, env = {}, events = inProcessEvents(), embedder = createEmbedder() }: TestServerOptions = {}): Promise<TestServer> {
+export async function startTestServer({ auth = "jwt", db, env = {}, events = inProcessEvents(), embedder = createEmbedder(), logger = silentLogger }: TestServerOptions = {}): Promise<TestServer> {
   const database = db ?? (await freshDatabase());
   const config = loadConfig({
     NODE_ENV: "test",
@@ -52,7 +54,7 @@ export async function startTestServer({ auth = "jwt", db, env = {}, events = inP
     ...env,
   });
   const server = await startServer(
-    { config, prisma: database.prisma, events, authenticator: createAuthenticator(config.auth, database.prisma), embedder, logger: silentLogger },
+    { config, prisma: database.prisma, events, authenticator: createAuthenticator(config.auth, database.prisma), embedder, logger },
     { host: "127.0.0.1", port: 0 },
   );
   const secret = new TextEncoder().encode(JWT_SECRET);
