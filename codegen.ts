@@ -11,6 +11,9 @@ const config: CodegenConfig = {
       presetConfig: {
         // A fetch client has no components to hand fragments to; plain result types read better.
         fragmentMasking: false,
+        // gql/persisted-documents.json: { "sha256:<hash>": document } for a server with
+        // PERSISTED_OPERATIONS; each document carries its hash (`__meta__.hash`) to send instead.
+        persistedDocuments: true,
       },
       config: {
         // Documents are strings with their result and variables types attached: ready for fetch's body.

@@ -1,4 +1,5 @@
 // Every environment variable Threadline reads, parsed and validated once at start-up.
+import { loadPersistedOperations, PersistedOperationsError, type PersistedOperations } from "./server/persisted-operations.ts";
 
 export interface Config {
   env: "development" | "production" | "test";
@@ -15,6 +16,8 @@ export interface Config {
   /** Which model embeds text on the server (THREADLINE_EMBEDDER). */
   embedder: "hashing" | "use";
   logLevel: "debug" | "info" | "warn" | "error";
+  /** Trusted documents by id (PERSISTED_OPERATIONS), and whether only they run (PERSISTED_OPERATIONS_ONLY). */
+  persistedOperations?: PersistedOperations;
   /** Where Prometheus metrics are served (METRICS_PATH); off when unset. */
   metricsPath?: string;
   shutdownTimeoutMs: number;
@@ -106,6 +109,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (metricsPath && (!/^\/[\w\-./]*$/.test(metricsPath) || ["/graphql", "/health", "/ready"].includes(metricsPath))) {
     throw new ConfigError(`METRICS_PATH must be a path like /metrics, other than /graphql, /health and /ready; got "${metricsPath}"`);
   }
+  const persistedFiles = (env.PERSISTED_OPERATIONS ?? "").split(",").map((file) => file.trim()).filter(Boolean);
+  const persistedOnly = flag(env, "PERSISTED_OPERATIONS_ONLY");
+  if (persistedOnly && persistedFiles.length === 0) {
+    throw new ConfigError("PERSISTED_OPERATIONS_ONLY needs PERSISTED_OPERATIONS: the manifest file(s) of the operations to allow");
+  }
+  let persistedOperations: PersistedOperations | undefined;
+  if (persistedFiles.length > 0) {
+    try {
+      persistedOperations = loadPersistedOperations(persistedFiles, persistedOnly);
+    } catch (error) {
+      if (error instanceof PersistedOperationsError) throw new ConfigError(error.message);
+      throw error;
+    }
+  }
   const embedder = (env.THREADLINE_EMBEDDER || "hashing") as Config["embedder"];
   if (!["hashing", "use"].includes(embedder)) {
     throw new ConfigError(`THREADLINE_EMBEDDER must be "hashing" or "use" (the Universal Sentence Encoder), got "${embedder}"`);
@@ -129,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embedder,
     logLevel,
     metricsPath,
+    persistedOperations,
     shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
   };
 }

@@ -87,6 +87,10 @@ if (config.auth.mode === "local") {
   }
 }
 logger.info(`Threadline ready: ${server.url} (GraphiQL in a browser; WebSocket and SSE subscriptions on the same path)`);
+if (config.persistedOperations) {
+  const { size, only } = config.persistedOperations;
+  logger.info(`persisted operations: ${size} known; ${only ? "ONLY these run (PERSISTED_OPERATIONS_ONLY)" : "other operations run too"}`);
+}
 if (config.metricsPath) logger.info(`Prometheus metrics: ${server.url.replace(/\/graphql$/, config.metricsPath)}`);
 
 let stopping = false;

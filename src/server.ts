@@ -11,6 +11,7 @@ import { classifyError } from "./errors.ts";
 import { useErrorCodes, useLimits } from "./server/limits.ts";
 import { useAccessLog, describeOperation } from "./server/access-log.ts";
 import { useMetrics } from "./server/metrics.ts";
+import { persistedQueryFor, usePersisted } from "./server/persisted-operations.ts";
 import type { Logger } from "./logger.ts";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -45,7 +46,10 @@ export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
           ? logger.debug(args.map(String).join(" "))
           : logger.error(args.map(String).join(" ")),
     },
+    // Persisted operations are sent as { documentId, variables }.
+    ...(config.persistedOperations ? { extraParamNames: ["documentId"] } : {}),
     plugins: [
+      ...(config.persistedOperations ? [usePersisted(config.persistedOperations)] : []),
       useLimits(config.limits),
       useErrorCodes(),
       // After useErrorCodes: it logs the codes clients see. Probes and scrapes only at debug level.
@@ -82,7 +86,8 @@ export async function startServer(deps: ServerDeps & { logger: Logger }, { host,
       execute: (args: any) => args.rootValue.execute(args),
       subscribe: (args: any) => args.rootValue.subscribe(args),
       onSubscribe: async (ctx, _id, payload) => {
-        const what = describeOperation(payload.query, payload.operationName);
+        const query = persistedQueryFor(deps.config.persistedOperations, payload as typeof payload & { documentId?: unknown });
+        const what = describeOperation(typeof query === "string" ? query : payload.query, payload.operationName);
         const refuse = (errors: GraphQLError[]) => {
           deps.logger.info(`WS ${what} refused: ${[...new Set(errors.map((e) => String(e.extensions?.code)))].join(",")}`);
           return errors;
@@ -94,9 +99,10 @@ export async function startServer(deps: ServerDeps & { logger: Logger }, { host,
           params: payload,
           connectionParams: ctx.connectionParams,
         });
+        if (typeof query !== "string") return refuse([query]);
         let document;
         try {
-          document = parse(payload.query);
+          document = parse(query);
         } catch (error) {
           return refuse([classifyError(error, { exposeInternals: true })]);
         }

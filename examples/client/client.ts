@@ -26,6 +26,8 @@ export interface ExecuteOptions {
   /** A JWT or an API key; omitted in single-user local mode. */
   token?: string;
   signal?: AbortSignal;
+  /** Send the document's id instead of its text (a server with PERSISTED_OPERATIONS); default THREADLINE_PERSISTED=1. */
+  persisted?: boolean;
 }
 
 // Variables may be left out exactly when the operation requires none.
@@ -39,6 +41,8 @@ export async function execute<TResult, TVariables>(
 ): Promise<TResult> {
   const [variables, options = {}] = args as [TVariables | undefined, ExecuteOptions | undefined];
   const token = options.token ?? process.env.THREADLINE_TOKEN;
+  const persisted = options.persisted ?? process.env.THREADLINE_PERSISTED === "1";
+  if (persisted && !document.__meta__?.hash) throw new Error("this document has no persisted id: run npm run codegen");
   const response = await fetch(options.url ?? THREADLINE_URL, {
     method: "POST",
     headers: {
@@ -46,7 +50,9 @@ export async function execute<TResult, TVariables>(
       accept: "application/graphql-response+json, application/json",
       ...(token ? { authorization: `Bearer ${token}` } : {}),
     },
-    body: JSON.stringify({ query: document.toString(), variables }),
+    body: JSON.stringify(
+      persisted ? { documentId: document.__meta__?.hash, variables } : { query: document.toString(), variables },
+    ),
     signal: options.signal,
   });
   const contentType = response.headers.get("content-type") ?? "";

@@ -145,3 +145,15 @@ export const SearchMessages = graphql(`
     }
   }
 `);
+
+/** Each new message of a conversation, live (graphql-ws or SSE; see the API guide). */
+export const MessageAdded = graphql(`
+  subscription MessageAdded($conversationId: ID) {
+    messageAdded(conversationId: $conversationId) {
+      id
+      role
+      content
+      position
+    }
+  }
+`);

@@ -22,6 +22,7 @@ type Documents = {
     "\n  query RecentActiveConversations($projectPath: String!) {\n    conversations(\n      filter: { projectPath: $projectPath, active: true }\n      orderBy: [{ startedAt: Desc }]\n      first: 10\n    ) {\n      totalCount\n      edges {\n        node {\n          id\n          title\n          sessionId\n          startedAt\n          messageCount\n        }\n      }\n    }\n  }\n": typeof types.RecentActiveConversationsDocument,
     "\n  query ToolUsageStats($filter: ToolUsageFilter) {\n    toolUsageStats(filter: $filter) {\n      toolName\n      status\n      count\n      avgDurationMs\n      p95DurationMs\n    }\n  }\n": typeof types.ToolUsageStatsDocument,
     "\n  query SearchMessages($roles: [MessageRole!], $contains: String!, $first: Int = 20) {\n    messages(filter: { role: $roles, contains: $contains }, first: $first) {\n      totalCount\n      edges {\n        node {\n          id\n          role\n          content\n          timestamp\n          conversation {\n            id\n            title\n          }\n        }\n      }\n    }\n  }\n": typeof types.SearchMessagesDocument,
+    "\n  subscription MessageAdded($conversationId: ID) {\n    messageAdded(conversationId: $conversationId) {\n      id\n      role\n      content\n      position\n    }\n  }\n": typeof types.MessageAddedDocument,
 };
 const documents: Documents = {
     "\n  mutation CreateConversation($input: CreateConversationInput!) {\n    createConversation(input: $input) {\n      id\n      title\n      projectPath\n      sessionId\n      status\n      active\n      startedAt\n    }\n  }\n": types.CreateConversationDocument,
@@ -31,6 +32,7 @@ const documents: Documents = {
     "\n  query RecentActiveConversations($projectPath: String!) {\n    conversations(\n      filter: { projectPath: $projectPath, active: true }\n      orderBy: [{ startedAt: Desc }]\n      first: 10\n    ) {\n      totalCount\n      edges {\n        node {\n          id\n          title\n          sessionId\n          startedAt\n          messageCount\n        }\n      }\n    }\n  }\n": types.RecentActiveConversationsDocument,
     "\n  query ToolUsageStats($filter: ToolUsageFilter) {\n    toolUsageStats(filter: $filter) {\n      toolName\n      status\n      count\n      avgDurationMs\n      p95DurationMs\n    }\n  }\n": types.ToolUsageStatsDocument,
     "\n  query SearchMessages($roles: [MessageRole!], $contains: String!, $first: Int = 20) {\n    messages(filter: { role: $roles, contains: $contains }, first: $first) {\n      totalCount\n      edges {\n        node {\n          id\n          role\n          content\n          timestamp\n          conversation {\n            id\n            title\n          }\n        }\n      }\n    }\n  }\n": types.SearchMessagesDocument,
+    "\n  subscription MessageAdded($conversationId: ID) {\n    messageAdded(conversationId: $conversationId) {\n      id\n      role\n      content\n      position\n    }\n  }\n": types.MessageAddedDocument,
 };
 
 /**
@@ -61,6 +63,10 @@ export function graphql(source: "\n  query ToolUsageStats($filter: ToolUsageFilt
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query SearchMessages($roles: [MessageRole!], $contains: String!, $first: Int = 20) {\n    messages(filter: { role: $roles, contains: $contains }, first: $first) {\n      totalCount\n      edges {\n        node {\n          id\n          role\n          content\n          timestamp\n          conversation {\n            id\n            title\n          }\n        }\n      }\n    }\n  }\n"): typeof import('./graphql.ts').SearchMessagesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription MessageAdded($conversationId: ID) {\n    messageAdded(conversationId: $conversationId) {\n      id\n      role\n      content\n      position\n    }\n  }\n"): typeof import('./graphql.ts').MessageAddedDocument;
 
 
 export function graphql(source: string) {

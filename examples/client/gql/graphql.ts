@@ -160,6 +160,13 @@ export type SearchMessagesQueryVariables = Exact<{
 
 export type SearchMessagesQuery = { messages: { totalCount: number, edges: Array<{ node: { id: string, role: MessageRole, content: string, timestamp: string, conversation: { id: string, title: string | null } } }> } };
 
+export type MessageAddedSubscriptionVariables = Exact<{
+  conversationId?: string | null | undefined;
+}>;
+
+
+export type MessageAddedSubscription = { messageAdded: { id: string, role: MessageRole, content: string, position: number } | null };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -191,7 +198,7 @@ export const CreateConversationDocument = new TypedDocumentString(`
     startedAt
   }
 }
-    `) as unknown as TypedDocumentString<CreateConversationMutation, CreateConversationMutationVariables>;
+    `, {"hash":"sha256:93a72e041182ff57ddbe7b80c55d0f335a50db4c30b614ea6f93c5701ad75d73"}) as unknown as TypedDocumentString<CreateConversationMutation, CreateConversationMutationVariables>;
 export const EndConversationDocument = new TypedDocumentString(`
     mutation EndConversation($id: ID!) {
   endConversation(id: $id) {
@@ -201,7 +208,7 @@ export const EndConversationDocument = new TypedDocumentString(`
     endedAt
   }
 }
-    `) as unknown as TypedDocumentString<EndConversationMutation, EndConversationMutationVariables>;
+    `, {"hash":"sha256:41906152888c2ac3c70673b9ec7bd9aaa57485c7820bc787a062b1c0e26d57dc"}) as unknown as TypedDocumentString<EndConversationMutation, EndConversationMutationVariables>;
 export const AppendMessagesDocument = new TypedDocumentString(`
     mutation AppendMessages($conversationId: ID!, $messages: [MessageInput!]!) {
   appendMessages(conversationId: $conversationId, messages: $messages) {
@@ -223,7 +230,7 @@ export const AppendMessagesDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<AppendMessagesMutation, AppendMessagesMutationVariables>;
+    `, {"hash":"sha256:7a3e2d5467490e08d37482d1f1c786d25e53bcdfc569d795b9c19a7c72200c18"}) as unknown as TypedDocumentString<AppendMessagesMutation, AppendMessagesMutationVariables>;
 export const ConversationWithMessagesDocument = new TypedDocumentString(`
     query ConversationWithMessages($id: ID!, $first: Int = 50, $after: String) {
   conversation(id: $id) {
@@ -261,7 +268,7 @@ export const ConversationWithMessagesDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<ConversationWithMessagesQuery, ConversationWithMessagesQueryVariables>;
+    `, {"hash":"sha256:6ccd12f077cdcac290ecebac51ca0ed223f0df6ec30c5dd507ff59a44a137eac"}) as unknown as TypedDocumentString<ConversationWithMessagesQuery, ConversationWithMessagesQueryVariables>;
 export const RecentActiveConversationsDocument = new TypedDocumentString(`
     query RecentActiveConversations($projectPath: String!) {
   conversations(
@@ -281,7 +288,7 @@ export const RecentActiveConversationsDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<RecentActiveConversationsQuery, RecentActiveConversationsQueryVariables>;
+    `, {"hash":"sha256:9bf1c500beb1e5c1cba68deb89391b58d2b4dc626deef1c505479a9cf4f69c33"}) as unknown as TypedDocumentString<RecentActiveConversationsQuery, RecentActiveConversationsQueryVariables>;
 export const ToolUsageStatsDocument = new TypedDocumentString(`
     query ToolUsageStats($filter: ToolUsageFilter) {
   toolUsageStats(filter: $filter) {
@@ -292,7 +299,7 @@ export const ToolUsageStatsDocument = new TypedDocumentString(`
     p95DurationMs
   }
 }
-    `) as unknown as TypedDocumentString<ToolUsageStatsQuery, ToolUsageStatsQueryVariables>;
+    `, {"hash":"sha256:6af286e8ec4e402391cf1d664a436fb0c6c9b9ed8b5310c71dd5c6e73b430e7f"}) as unknown as TypedDocumentString<ToolUsageStatsQuery, ToolUsageStatsQueryVariables>;
 export const SearchMessagesDocument = new TypedDocumentString(`
     query SearchMessages($roles: [MessageRole!], $contains: String!, $first: Int = 20) {
   messages(filter: {role: $roles, contains: $contains}, first: $first) {
@@ -311,4 +318,14 @@ export const SearchMessagesDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<SearchMessagesQuery, SearchMessagesQueryVariables>;
+    `, {"hash":"sha256:f5c4e3025e878df82cd788ec978c3cae9f12c2669ad5dea01cc78fefc29465e4"}) as unknown as TypedDocumentString<SearchMessagesQuery, SearchMessagesQueryVariables>;
+export const MessageAddedDocument = new TypedDocumentString(`
+    subscription MessageAdded($conversationId: ID) {
+  messageAdded(conversationId: $conversationId) {
+    id
+    role
+    content
+    position
+  }
+}
+    `, {"hash":"sha256:08d40a6857c98c9b30601fc81527860bbb401f130361d2e5cfbc31498b4dd749"}) as unknown as TypedDocumentString<MessageAddedSubscription, MessageAddedSubscriptionVariables>;
