@@ -1,22 +1,16 @@
 // `npm run db:seed`: loads the demo data into the configured database (a PGlite folder or PostgreSQL).
 // Safe to run again: a database that already has it is left as it is.
 import "dotenv/config";
-import { openDatabase, type Database } from "../src/db/database.ts";
+import { databaseFromEnv, openDatabase, type Database } from "../src/db/database.ts";
 import { seedDemoData } from "../src/db/seed/index.ts";
-import { createEmbedder, EMBEDDERS, type EmbedderName } from "../src/search/embedders/index.ts";
+import { createEmbedder, embedderNamed } from "../src/search/embedders/index.ts";
 
 let database: Database | undefined;
 let failed = false;
 try {
   // The embedder the server will search with (THREADLINE_EMBEDDER), or text search misses the seeded vectors.
-  const embedderName = process.env.THREADLINE_EMBEDDER || "hashing";
-  if (!(embedderName in EMBEDDERS)) throw new Error(`THREADLINE_EMBEDDER must be one of ${Object.keys(EMBEDDERS).join(", ")}`);
-  const embedder = createEmbedder(embedderName as EmbedderName);
-  database = await openDatabase({
-    databaseUrl: process.env.DATABASE_URL || undefined,
-    dataDir: process.env.THREADLINE_DATA_DIR || "./.threadline",
-    log: console.log,
-  });
+  const embedder = createEmbedder(embedderNamed(process.env.THREADLINE_EMBEDDER));
+  database = await openDatabase({ ...databaseFromEnv(), log: console.log });
   console.log(`database: ${database.kind} at ${database.location}`);
   const { created } = await seedDemoData(database.prisma, { log: console.log, embedder });
   console.log(created ? "seed: done, demo data added" : "seed: nothing added (demo data was already there)");

@@ -1,12 +1,8 @@
 // `npm run db:deploy`: applies pending migrations without starting the server (what `npm start` does
 // first). DATABASE_URL=postgres://… for a real server, else the PGlite folder THREADLINE_DATA_DIR.
 import "dotenv/config";
-import { openDatabase } from "../src/db/database.ts";
+import { databaseFromEnv, openDatabase } from "../src/db/database.ts";
 
-const database = await openDatabase({
-  databaseUrl: process.env.DATABASE_URL || undefined,
-  dataDir: process.env.THREADLINE_DATA_DIR || "./.threadline",
-  log: console.log,
-});
+const database = await openDatabase({ ...databaseFromEnv(), log: console.log });
 console.log(`migrations are up to date (${database.kind} at ${database.location})`);
 await database.close();

@@ -4,8 +4,8 @@
 // DATABASE_URL=postgres://… for a real server, else the PGlite folder THREADLINE_DATA_DIR.
 import "dotenv/config";
 import { parseArgs } from "node:util";
-import { openDatabase, type Database } from "../src/db/database.ts";
-import { createEmbedder, EMBEDDERS, type EmbedderName } from "../src/search/embedders/index.ts";
+import { databaseFromEnv, openDatabase, type Database } from "../src/db/database.ts";
+import { createEmbedder, embedderNamed } from "../src/search/embedders/index.ts";
 import { reembed } from "../src/search/reembed.ts";
 
 const usage = "usage: npm run embeddings:reembed -- --from <model, e.g. threadline-hashing-v1> [--dry-run] [--batch 64]";
@@ -16,15 +16,8 @@ try {
   if (!values.from) throw new Error(usage);
   const batchSize = Number(values.batch ?? 64);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1_000) throw new Error("--batch must be a whole number from 1 to 1000");
-  const name = process.env.THREADLINE_EMBEDDER || "hashing";
-  if (!(name in EMBEDDERS)) throw new Error(`THREADLINE_EMBEDDER must be one of ${Object.keys(EMBEDDERS).join(", ")}`);
-  const embedder = createEmbedder(name as EmbedderName);
-
-  database = await openDatabase({
-    databaseUrl: process.env.DATABASE_URL || undefined,
-    dataDir: process.env.THREADLINE_DATA_DIR || "./.threadline",
-    log: console.log,
-  });
+  const embedder = createEmbedder(embedderNamed(process.env.THREADLINE_EMBEDDER));
+  database = await openDatabase({ ...databaseFromEnv(), log: console.log });
   console.log(`${database.kind} at ${database.location}: ${values.from} → ${embedder.model}`);
   const done = await reembed(database.prisma, embedder, { from: values.from, batchSize, dryRun: values["dry-run"], log: console.log });
   console.log(`${values["dry-run"] ? "would embed" : "embedded"} ${done.chunks} chunks and ${done.memories} memories`);

@@ -1,4 +1,5 @@
 // Every environment variable Threadline reads, parsed and validated once at start-up.
+import { embedderNamed, type EmbedderName } from "./search/embedders/index.ts";
 import { loadPersistedOperations, PersistedOperationsError, type PersistedOperations } from "./server/persisted-operations.ts";
 
 export interface Config {
@@ -14,7 +15,7 @@ export interface Config {
   /** Subscription events: in-process, or through Redis so that several instances share them. */
   events: { redisUrl?: string; channelPrefix: string };
   /** Which model embeds text on the server (THREADLINE_EMBEDDER). */
-  embedder: "hashing" | "use";
+  embedder: EmbedderName;
   logLevel: "debug" | "info" | "warn" | "error";
   /** Trusted documents by id (PERSISTED_OPERATIONS), and whether only they run (PERSISTED_OPERATIONS_ONLY). */
   persistedOperations?: PersistedOperations;
@@ -123,9 +124,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw error;
     }
   }
-  const embedder = (env.THREADLINE_EMBEDDER || "hashing") as Config["embedder"];
-  if (!["hashing", "use"].includes(embedder)) {
-    throw new ConfigError(`THREADLINE_EMBEDDER must be "hashing" or "use" (the Universal Sentence Encoder), got "${embedder}"`);
+  let embedder: EmbedderName;
+  try {
+    embedder = embedderNamed(env.THREADLINE_EMBEDDER);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
   }
   const logLevel = (env.LOG_LEVEL || "info") as Config["logLevel"];
   if (!["debug", "info", "warn", "error"].includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be debug, info, warn or error`);

@@ -40,6 +40,11 @@ export interface OpenOptions {
   poolSize?: number;
 }
 
+/** Where the scripts (seed, migrations, reembed) find the database: as `npm start` does. */
+export function databaseFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<OpenOptions, "databaseUrl" | "dataDir"> {
+  return { databaseUrl: env.DATABASE_URL || undefined, dataDir: env.THREADLINE_DATA_DIR || "./.threadline" };
+}
+
 function redact(url: string) {
   const u = new URL(url);
   if (u.password) u.password = "***";

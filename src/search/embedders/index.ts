@@ -18,3 +18,10 @@ export type EmbedderName = keyof typeof EMBEDDERS;
 export function createEmbedder(name: EmbedderName = "hashing"): Embedder {
   return EMBEDDERS[name]();
 }
+
+/** The embedder an environment variable names (unset: hashing); throws naming the choices. */
+export function embedderNamed(raw: string | undefined, variable = "THREADLINE_EMBEDDER"): EmbedderName {
+  const name = raw || "hashing";
+  if (!(name in EMBEDDERS)) throw new Error(`${variable} must be one of ${Object.keys(EMBEDDERS).join(", ")}; got "${name}"`);
+  return name as EmbedderName;
+}
