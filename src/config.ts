@@ -11,7 +11,7 @@ export interface Config {
   dataDir: string;
   seed: boolean;
   auth: AuthConfig;
-  limits: { maxDepth: number; maxAliases: number; maxRequestBytes: number };
+  limits: { maxDepth: number; maxAliases: number; maxCost: number; maxRequestBytes: number };
   /** Subscription events: in-process, or through Redis so that several instances share them. */
   events: { redisUrl?: string; channelPrefix: string };
   /** Which model embeds text on the server (THREADLINE_EMBEDDER). */
@@ -143,6 +143,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     limits: {
       maxDepth: integer(env, "MAX_QUERY_DEPTH", 12, 2, 100),
       maxAliases: integer(env, "MAX_QUERY_ALIASES", 30, 1, 1_000),
+      // As GitHub's GraphQL API: at most 500,000 nodes (there, pages are also at most 100).
+      maxCost: integer(env, "MAX_QUERY_COST", 500_000, 100, 100_000_000),
       maxRequestBytes: integer(env, "MAX_REQUEST_BYTES", 25_000_000, 1_000, 1_000_000_000),
     },
     events: { redisUrl, channelPrefix: env.REDIS_CHANNEL_PREFIX ?? "threadline:" },

@@ -27,7 +27,7 @@ export const notFound = (what: string, id?: string) =>
   apiError("NOT_FOUND", id ? `${what} ${id} was not found` : `${what} was not found`, id ? { id } : {});
 export const badInput = (message: string, field?: string) => apiError("BAD_USER_INPUT", message, field ? { field } : {});
 export const conflict = (message: string) => apiError("CONFLICT", message);
-export const tooComplex = (message: string) => apiError("QUERY_TOO_COMPLEX", message);
+export const tooComplex = (message: string, extensions: Record<string, unknown> = {}) => apiError("QUERY_TOO_COMPLEX", message, extensions);
 
 /**
  * Turns whatever a resolver threw into an error with a stable code. Known errors keep their message;

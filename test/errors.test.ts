@@ -116,6 +116,34 @@ describe("documents", () => {
     expect(cost.count).toBe(0);
   });
 
+  it("rejects a query whose nested pages multiply past MAX_QUERY_COST, before reading any row", async () => {
+    const multiplying = `query($n: Int) { conversations(first: $n) { edges { node { messages(first: $n) { edges { node { conversation { messages(first: $n) { edges { node { id } } } } } } } } } } }`;
+    const refused = await t.countStatements(async () => {
+      const response = await gql(multiplying, { n: 100 });
+      expect(errorCodes(response)).toEqual(["QUERY_TOO_COMPLEX"]);
+      expect(response.errors![0].message).toMatch(/could return about 1,020,100 objects; at most 500,000/);
+      expect(response.errors![0].extensions).toMatchObject({ cost: 1_020_100, maxCost: 500_000 });
+      expect(response.data ?? null).toBeNull();
+    });
+    expect(refused.statements.filter((sql) => /"(conversations|messages)"/.test(sql))).toEqual([]);
+    // The same document with smaller pages runs.
+    expect(ok(await gql(multiplying, { n: 10 })).conversations.edges).toHaveLength(1);
+  });
+
+  it("estimates the objects an operation can return from its page sizes, limits, ids and lists", async () => {
+    const { parse } = await import("graphql");
+    const { schema } = await import("../src/schema/index.ts");
+    const { estimateCost, LIST_ESTIMATE } = await import("../src/server/cost.ts");
+    const cost = (query: string, variables = {}) => estimateCost(schema, parse(query), undefined, variables);
+    // 10 conversations, 500 messages, and LIST_ESTIMATE tool uses for each message.
+    expect(cost(`{ conversations(first: 10) { edges { node { messages(first: 50) { edges { node { toolUses { id } } } } } } } }`)).toBe(10 + 500 + 500 * LIST_ESTIMATE);
+    expect(cost(`{ conversations { totalCount } }`)).toBe(20); // the default page
+    expect(cost(`query($l: Int) { search(query: "x", limit: $l) { node { id } } }`, { l: 7 })).toBe(7 + 7);
+    expect(cost(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: ["a", "b", "c"] })).toBe(3);
+    expect(cost(`{ viewer { id } }`)).toBe(1);
+    expect(cost(`fragment M on Message { toolUses { id } } { messages(first: 4) { edges { node { ...M } } } }`)).toBe(4 + 4 * LIST_ESTIMATE);
+  });
+
   it("rejects too many aliases with QUERY_TOO_COMPLEX", async () => {
     const aliases = Array.from({ length: 40 }, (_, i) => `a${i}: viewer { id }`).join(" ");
     expect(errorCodes(await gql(`{ ${aliases} }`))).toEqual(["QUERY_TOO_COMPLEX"]);

@@ -6,12 +6,14 @@ import {
   type ASTVisitor,
   type DocumentNode,
   type FragmentDefinitionNode,
+  type GraphQLSchema,
   type SelectionSetNode,
   type ValidationContext,
   type ValueNode,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { PAGE_LIMITS } from "../config.ts";
+import { estimateCost } from "./cost.ts";
 import { badInput, tooComplex } from "../errors.ts";
 
 const INTROSPECTION = new Set(["__schema", "__type"]);
@@ -84,7 +86,22 @@ export function checkPageSizes(document: DocumentNode, variables: Record<string,
   });
 }
 
-export function useLimits({ maxDepth, maxAliases }: { maxDepth: number; maxAliases: number }): Plugin {
+/** Refuses an operation estimated to return more than `maxCost` objects (server/cost.ts). */
+export function checkCost(args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: unknown }, maxCost: number) {
+  const cost = estimateCost(args.schema, args.document, args.operationName, (args.variableValues ?? {}) as Record<string, unknown>);
+  if (cost > maxCost) {
+    throw tooComplex(
+      `The operation could return about ${cost.toLocaleString("en")} objects; at most ${maxCost.toLocaleString("en")} are allowed. Ask for smaller pages (first/last) or fewer nested lists.`,
+      { cost, maxCost },
+    );
+  }
+}
+
+export function useLimits({ maxDepth, maxAliases, maxCost }: { maxDepth: number; maxAliases: number; maxCost: number }): Plugin {
+  const check = (args: Parameters<typeof checkCost>[0]) => {
+    checkPageSizes(args.document, (args.variableValues ?? {}) as Record<string, unknown>);
+    checkCost(args, maxCost);
+  };
   return {
     onValidate({ addValidationRule }) {
       addValidationRule(maxDepthRule(maxDepth));
@@ -92,14 +109,14 @@ export function useLimits({ maxDepth, maxAliases }: { maxDepth: number; maxAlias
     },
     onExecute({ args, setResultAndStopExecution }) {
       try {
-        checkPageSizes(args.document, (args.variableValues ?? {}) as Record<string, unknown>);
+        check(args);
       } catch (error) {
         setResultAndStopExecution({ errors: [error as GraphQLError] });
       }
     },
     onSubscribe({ args, setResultAndStopExecution }) {
       try {
-        checkPageSizes(args.document, (args.variableValues ?? {}) as Record<string, unknown>);
+        check(args);
       } catch (error) {
         setResultAndStopExecution({ errors: [error as GraphQLError] });
       }
