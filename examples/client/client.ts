@@ -1,11 +1,14 @@
-// The whole client: POST a typed document, get typed data back or an Error naming the codes.
+// The whole client: POST a typed document, get typed data back or an Error naming the codes; or
+// subscribe to one over WebSocket (graphql-ws) and read typed results as they come.
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
 import type { TypedDocumentString } from "./gql/graphql.ts";
 
 export const THREADLINE_URL = process.env.THREADLINE_URL ?? "http://127.0.0.1:4000/graphql";
 
 export interface GraphQLErrorPayload {
   message: string;
-  path?: (string | number)[];
+  path?: readonly (string | number)[];
   extensions?: { code?: string; [key: string]: unknown };
 }
 
@@ -65,4 +68,51 @@ export async function execute<TResult, TVariables>(
     throw new ThreadlineError(errors.map((error) => error.extensions?.code ?? "UNKNOWN"), errors, response.status);
   }
   return body.data;
+}
+
+/**
+ * A live subscription: typed results until `signal` aborts (or the server ends it). Errors end the
+ * iteration with a ThreadlineError, as in `execute`.
+ */
+export async function* subscribe<TResult, TVariables>(
+  document: TypedDocumentString<TResult, TVariables>,
+  variables: TVariables,
+  options: ExecuteOptions = {},
+): AsyncGenerator<TResult> {
+  const token = options.token ?? process.env.THREADLINE_TOKEN;
+  const persisted = options.persisted ?? process.env.THREADLINE_PERSISTED === "1";
+  const client = createClient({
+    url: (options.url ?? THREADLINE_URL).replace(/^http/, "ws"),
+    webSocketImpl: WebSocket,
+    connectionParams: token ? { Authorization: `Bearer ${token}` } : {},
+    retryAttempts: 0,
+  });
+  const hash = document.__meta__?.hash as string | undefined;
+  const iterator = client.iterate<TResult>({
+    // graphql-ws requires a query string: an empty one with the id in `extensions` asks for a persisted operation.
+    query: persisted && hash ? "" : document.toString(),
+    variables: variables as Record<string, unknown>,
+    ...(persisted && hash ? { extensions: { persistedQuery: { version: 1, sha256Hash: hash } } } : {}),
+  });
+  const stop = () => void iterator.return?.();
+  options.signal?.addEventListener("abort", stop);
+  try {
+    for (;;) {
+      let step: IteratorResult<{ data?: TResult | null; errors?: readonly GraphQLErrorPayload[] }>;
+      try {
+        step = await iterator.next();
+      } catch (error) {
+        // graphql-ws rejects with the server's GraphQL errors when it refuses the subscription.
+        const errors = (Array.isArray(error) ? error : [{ message: String(error) }]) as GraphQLErrorPayload[];
+        throw new ThreadlineError(errors.map((e) => e.extensions?.code ?? "UNKNOWN"), errors, 0);
+      }
+      if (step.done) return;
+      const { data, errors } = step.value;
+      if (errors?.length || !data) throw new ThreadlineError((errors ?? []).map((e) => e.extensions?.code ?? "UNKNOWN"), [...(errors ?? [])], 0);
+      yield data;
+    }
+  } finally {
+    options.signal?.removeEventListener("abort", stop);
+    await client.dispose();
+  }
 }

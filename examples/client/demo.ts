@@ -1,11 +1,12 @@
 // Runs each example operation against a running server and prints what came back:
 //   THREADLINE_URL=http://127.0.0.1:4000/graphql [THREADLINE_TOKEN=...] npx tsx examples/client/demo.ts
-import { THREADLINE_URL, ThreadlineError, execute } from "./client.ts";
+import { THREADLINE_URL, ThreadlineError, execute, subscribe } from "./client.ts";
 import {
   AppendMessages,
   ConversationWithMessages,
   CreateConversation,
   EndConversation,
+  MessageAdded,
   RecentActiveConversations,
   SearchMessages,
   ToolUsageStats,
@@ -28,7 +29,20 @@ for (const conversation of [session, earlier]) {
   console.log(`${conversation.id}  ${conversation.status}  active=${conversation.active}  "${conversation.title}"`);
 }
 
-heading("appendMessages (an assistant turn with tool uses)");
+heading("messageAdded (live, over WebSocket) while appendMessages stores an assistant turn with tool uses");
+// Subscribe first, then append: each stored message arrives once the server has committed it.
+const live: string[] = [];
+const stopLive = new AbortController();
+const listening = (async () => {
+  for await (const { messageAdded } of subscribe(MessageAdded, { conversationId: session.id }, { signal: stopLive.signal })) {
+    if (!messageAdded) continue;
+    live.push(`  live: #${messageAdded.position} ${messageAdded.role} ${messageAdded.content.slice(0, 50)}`);
+    if (live.length === 4) stopLive.abort();
+  }
+})();
+// The server registers a subscription a moment after the socket opens; a real app subscribes early.
+await new Promise((resolve) => setTimeout(resolve, 500));
+
 const now = Date.now();
 const at = (seconds: number) => new Date(now + seconds * 1000).toISOString();
 const { appendMessages } = await execute(AppendMessages, {
@@ -60,6 +74,9 @@ const { appendMessages: retry } = await execute(AppendMessages, {
   messages: [{ role: "USER", content: "The migration test fails about one run in five. Can you look?" }],
 });
 console.log(`retried the first message: inserted ${retry.inserted}, duplicates ${retry.duplicates}`);
+await Promise.race([listening, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+stopLive.abort();
+console.log(live.length ? live.join("\n") : "  (no live messages arrived within 5 s)");
 
 heading("endConversation (the earlier session)");
 const { endConversation } = await execute(EndConversation, { id: earlier.id });
