@@ -17,6 +17,25 @@ import type { Logger } from "./logger.ts";
 
 export const GRAPHQL_PATH = "/graphql";
 
+/** What GraphiQL shows the first time it opens (afterwards it remembers the user's own tabs). */
+export const GRAPHIQL_WELCOME = `# Threadline: one GraphQL API for everything your AI application remembers.
+#
+# Run with Ctrl-Enter (or the play button). The schema, with descriptions, is in the Docs panel.
+# With authentication on, put {"Authorization": "Bearer <token or tl_ API key>"} in Headers below.
+# The API guide (docs/API.md) has more: search, memories, emotion, subscriptions.
+
+query Overview {
+  viewer { externalId name }
+  conversations(first: 5, orderBy: [{ startedAt: Desc }]) {
+    totalCount
+    edges { node { id title status startedAt messageCount } }
+  }
+  memories(first: 3) { totalCount edges { node { content kind importance } } }
+}
+
+# subscription Live { messageAdded { role content conversation { title } } }
+`;
+
 export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
   const { config, prisma, events, logger } = deps;
   return createYoga({
@@ -26,7 +45,7 @@ export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
     landingPage: false,
     // Self-contained GraphiQL (no CDN), so it works offline; subscriptions over graphql-ws.
     renderGraphiQL,
-    graphiql: { title: "Threadline", subscriptionsProtocol: "WS" },
+    graphiql: { title: "Threadline", subscriptionsProtocol: "WS", defaultQuery: GRAPHIQL_WELCOME },
     healthCheckEndpoint: "/health",
     // Larger bodies are refused while they arrive (HTTP 413), not after being buffered.
     maxRequestBodySize: config.limits.maxRequestBytes,

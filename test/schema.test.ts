@@ -9,3 +9,14 @@ describe("schema.graphql", () => {
     expect(committed, "schema.graphql is missing or stale: run `npm run schema:print` and commit it").toBe(renderSchemaFile());
   });
 });
+
+describe("GraphiQL's welcome document", () => {
+  it("is valid against the schema, so a new user's first run works", async () => {
+    const { parse, validate } = await import("graphql");
+    const { schema } = await import("../src/schema/index.ts");
+    const { GRAPHIQL_WELCOME } = await import("../src/server.ts");
+    const document = parse(GRAPHIQL_WELCOME.replace(/^# subscription/m, "subscription"));
+    expect(validate(schema, document).map((error) => error.message)).toEqual([]);
+    expect(document.definitions).toHaveLength(2);
+  });
+});
