@@ -100,6 +100,19 @@ describe("messageAdded over WebSocket (graphql-ws)", () => {
   });
 });
 
+describe("a large write", () => {
+  it("delivers every message of a 1,500-message import to a live subscriber, in order", async () => {
+    const stream = overWs(alice, MESSAGE_ADDED);
+    const pingConversation = await createConversation(alice, "Pings before a big import");
+    await whenLive([stream], ...messagePings(alice, pingConversation));
+    const messages = Array.from({ length: 1_500 }, (_, i) => ({ sender: "me", timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), content: `imported ${i}` }));
+    const imported = ok(await t.gql(`mutation($i: ImportChatInput!) { importChat(input: $i) { inserted } }`, { i: { conversation: { title: "Big import" }, messages } }, { token: alice }));
+    expect(imported.importChat.inserted).toBe(1_500);
+    const received = await stream.take(1_500, 60_000);
+    expect(received.map((data) => data.messageAdded.content)).toEqual(messages.map((m) => m.content));
+  }, 120_000);
+});
+
 describe("messageAdded over Server-Sent Events", () => {
   it("delivers appended messages in order to the graphql-sse client (distinct connections mode)", async () => {
     const here = await createConversation(alice, "Watched over SSE");

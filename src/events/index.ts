@@ -1,13 +1,15 @@
 // The event bus this configuration asks for: Redis when REDIS_URL is set, in-process otherwise.
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
-import { inProcessEvents, type EventBus } from "./pubsub.ts";
+import { inProcessEvents, MAX_BUFFERED_ITEMS, type EventBus } from "./pubsub.ts";
 import { connectRedisEvents } from "./redis.ts";
 
 export type { EventBus } from "./pubsub.ts";
 
 export function openEvents(config: Pick<Config, "events">, logger: Logger): Promise<EventBus> | EventBus {
   const { redisUrl, channelPrefix } = config.events;
-  if (!redisUrl) return inProcessEvents();
-  return connectRedisEvents({ url: redisUrl, prefix: channelPrefix, logger });
+  const onOverflow = (topic: string) =>
+    logger.warn(`a ${topic.split(":")[0]} subscriber fell ${MAX_BUFFERED_ITEMS} items behind (its client stopped reading): completed it`);
+  if (!redisUrl) return inProcessEvents({ onOverflow });
+  return connectRedisEvents({ url: redisUrl, prefix: channelPrefix, logger, onOverflow });
 }

@@ -20,6 +20,8 @@ export interface RedisEventsOptions {
   logger: Logger;
   /** How long start-up waits for Redis before giving up. */
   connectTimeoutMs?: number;
+  /** See PubSubOptions. */
+  onOverflow?: (topic: string) => void;
 }
 
 type Listener = ((event: CustomEvent) => void) | { handleEvent(event: CustomEvent): void };
@@ -35,7 +37,7 @@ export function redactRedisUrl(url: string): string {
   }
 }
 
-export async function connectRedisEvents({ url, prefix, logger, connectTimeoutMs = 10_000 }: RedisEventsOptions): Promise<EventBus> {
+export async function connectRedisEvents({ url, prefix, logger, connectTimeoutMs = 10_000, onOverflow }: RedisEventsOptions): Promise<EventBus> {
   const where = redactRedisUrl(url);
   const options: RedisOptions = {
     lazyConnect: true,
@@ -76,7 +78,7 @@ export async function connectRedisEvents({ url, prefix, logger, connectTimeoutMs
   );
 
   return {
-    pubsub: pubsubOver(eventTarget),
+    pubsub: pubsubOver(eventTarget, { onOverflow }),
     description: `Redis at ${where} (channels ${prefix}*)`,
     async check() {
       for (const client of clients) {

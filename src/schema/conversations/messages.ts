@@ -176,11 +176,10 @@ export async function insertMessages(
   return { messageIds, duplicates };
 }
 
-/** messageAdded for each new message; call after the transaction committed. */
+/** One messageAdded event for the new messages of a write (subscribers get them one by one); call after commit. */
 export function publishMessagesAdded(context: Context, conversationId: string, messageIds: readonly string[]) {
-  for (const messageId of messageIds) {
-    context.pubsub.publish("messageAdded", context.viewer.id, { messageId, conversationId });
-  }
+  if (messageIds.length === 0) return;
+  context.pubsub.publish("messageAdded", context.viewer.id, { conversationId, messageIds: [...messageIds] });
 }
 
 /**

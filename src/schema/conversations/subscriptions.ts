@@ -1,6 +1,5 @@
 // Live updates. Every topic is the viewer's own (events/pubsub.ts), and a conversation argument is
 // checked to be the viewer's before the subscription starts.
-import { Repeater, filter, pipe } from "graphql-yoga";
 import { builder } from "../../builder.ts";
 import { ownedBy } from "../../auth/ownership.ts";
 import { ownConversationId } from "./mutations.ts";
@@ -13,10 +12,10 @@ builder.subscriptionField("messageAdded", (t) =>
     args: { conversationId: t.arg.id() },
     subscribe: async (_root, args, context) => {
       const only = args.conversationId ? await ownConversationId(context, args.conversationId) : undefined;
-      return pipe(
-        context.pubsub.subscribe("messageAdded", context.viewer.id),
-        filter((event) => only === undefined || event.conversationId === only),
-      ) as Repeater<{ messageId: string; conversationId: string }>;
+      // One event per write; the subscriber receives its messages one by one, in order.
+      return context.pubsub.subscribe("messageAdded", context.viewer.id, ({ conversationId, messageIds }) =>
+        only === undefined || conversationId === only ? messageIds.map((messageId) => ({ messageId, conversationId })) : [],
+      );
     },
     resolve: (query, event, _args, context) =>
       context.prisma.message.findFirst({ ...query, where: { id: event.messageId, ...ownedBy.message(context.viewer.id) } }),
@@ -31,10 +30,7 @@ builder.subscriptionField("conversationUpdated", (t) =>
     args: { id: t.arg.id({ required: true }) },
     subscribe: async (_root, args, context) => {
       const only = await ownConversationId(context, args.id, "id");
-      return pipe(
-        context.pubsub.subscribe("conversationUpdated", context.viewer.id),
-        filter((event) => event.conversationId === only),
-      ) as Repeater<{ conversationId: string }>;
+      return context.pubsub.subscribe("conversationUpdated", context.viewer.id, (event) => (event.conversationId === only ? [event] : []));
     },
     resolve: (query, event, _args, context) =>
       context.prisma.conversation.findFirst({ ...query, where: { id: event.conversationId, ...ownedBy.conversation(context.viewer.id) } }),
@@ -49,10 +45,9 @@ builder.subscriptionField("actionUpdated", (t) =>
     args: { conversationId: t.arg.id() },
     subscribe: async (_root, args, context) => {
       const only = args.conversationId ? await ownConversationId(context, args.conversationId) : undefined;
-      return pipe(
-        context.pubsub.subscribe("actionUpdated", context.viewer.id),
-        filter((event) => only === undefined || event.conversationId === only),
-      ) as Repeater<{ actionId: string; conversationId: string }>;
+      return context.pubsub.subscribe("actionUpdated", context.viewer.id, (event) =>
+        only === undefined || event.conversationId === only ? [event] : [],
+      );
     },
     resolve: (query, event, _args, context) =>
       context.prisma.action.findFirst({ ...query, where: { id: event.actionId, ...ownedBy.action(context.viewer.id) } }),
