@@ -4,12 +4,14 @@ import type { YogaInitialContext } from "graphql-yoga";
 import type { Config } from "./config.ts";
 import type { PrismaClient } from "./db/database.ts";
 import type { User } from "./generated/prisma/client.ts";
-import type { Authenticator } from "./auth/viewer.ts";
+import type { Authenticator, Credential } from "./auth/viewer.ts";
 import type { EventBus, PubSub } from "./events/pubsub.ts";
 import type { Embedder } from "./search/embedders/index.ts";
 
 export interface Context {
   viewer: User;
+  /** How the viewer signed in; some mutations need a person (token or local mode), not an API key. */
+  credential: Credential;
   prisma: PrismaClient;
   pubsub: PubSub;
   config: Config;
@@ -35,11 +37,15 @@ function authorizationOf(initial: InitialContext): string | undefined {
 }
 
 export function createContextFactory(deps: ServerDeps) {
-  return async (initial: InitialContext): Promise<Context> => ({
-    viewer: await deps.authenticator.viewerFor(authorizationOf(initial)),
-    prisma: deps.prisma,
-    pubsub: deps.events.pubsub,
-    config: deps.config,
-    embedder: deps.embedder,
-  });
+  return async (initial: InitialContext): Promise<Context> => {
+    const { user, credential } = await deps.authenticator.viewerFor(authorizationOf(initial));
+    return {
+      viewer: user,
+      credential,
+      prisma: deps.prisma,
+      pubsub: deps.events.pubsub,
+      config: deps.config,
+      embedder: deps.embedder,
+    };
+  };
 }

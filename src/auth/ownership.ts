@@ -24,6 +24,7 @@ export const ownedBy = {
   moodScore: (userId: string) => ({ conversation: { userId } }) satisfies Prisma.MoodScoreWhereInput,
   moodDelta: (userId: string) => ({ conversation: { userId } }) satisfies Prisma.MoodDeltaWhereInput,
   deltaPattern: (userId: string) => ({ conversation: { userId } }) satisfies Prisma.DeltaPatternWhereInput,
+  deltaPatternMember: (userId: string) => ({ pattern: { conversation: { userId } } }) satisfies Prisma.DeltaPatternMemberWhereInput,
   turningPoint: (userId: string) => ({ conversation: { userId } }) satisfies Prisma.TurningPointWhereInput,
   validationStatus: (userId: string) => ({ memory: { userId } }) satisfies Prisma.ValidationStatusWhereInput,
   validationResult: (userId: string) => ({ validationStatus: { memory: { userId } } }) satisfies Prisma.ValidationResultWhereInput,

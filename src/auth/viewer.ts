@@ -5,18 +5,29 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, errors as joseErr
 import type { AuthConfig } from "../config.ts";
 import type { PrismaClient } from "../db/database.ts";
 import type { User } from "../generated/prisma/client.ts";
-import { unauthenticated } from "../errors.ts";
+import { forbidden, unauthenticated } from "../errors.ts";
 
 export const API_KEY_PREFIX = "tl_";
 /** Asymmetric algorithms accepted from a JWKS; HS256 only with AUTH_JWT_SECRET, `none` never. */
 const JWKS_ALGORITHMS = ["RS256", "ES256"];
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+/**
+ * For what only the person may do (manage API keys, delete the account): an API key is for ingest,
+ * so a leaked one can neither mint a successor that outlives its revocation nor erase the account.
+ */
+export function requirePerson(context: { credential: Credential }, action: string) {
+  if (context.credential === "apiKey") throw forbidden(`An API key cannot ${action}: sign in with a token`);
+}
+
 export const hashApiKey = (key: string) => createHash("sha256").update(key).digest("hex");
+
+/** How the viewer proved who they are: a signed token, an API key, or local mode. */
+export type Credential = "token" | "apiKey" | "local";
 
 export interface Authenticator {
   /** Resolves the viewer for an `Authorization` header value (or undefined when none was sent). */
-  viewerFor(authorization: string | undefined): Promise<User>;
+  viewerFor(authorization: string | undefined): Promise<{ user: User; credential: Credential }>;
 }
 
 export function createAuthenticator(auth: AuthConfig, prisma: PrismaClient): Authenticator {
@@ -56,14 +67,14 @@ export function createAuthenticator(auth: AuthConfig, prisma: PrismaClient): Aut
 
   return {
     async viewerFor(authorization) {
-      if (auth.mode === "local") return userBySubject(auth.localUser, { name: "Local User" });
+      if (auth.mode === "local") return { user: await userBySubject(auth.localUser, { name: "Local User" }), credential: "local" };
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
       if (!match) throw unauthenticated();
       const token = match[1];
-      if (token.startsWith(API_KEY_PREFIX)) return userByApiKey(token);
+      if (token.startsWith(API_KEY_PREFIX)) return { user: await userByApiKey(token), credential: "apiKey" };
       const payload = await verifyToken!(token);
       if (!payload.sub) throw unauthenticated("The token has no subject (sub) claim");
-      return userBySubject(payload.sub, payload);
+      return { user: await userBySubject(payload.sub, payload), credential: "token" };
     },
   };
 }

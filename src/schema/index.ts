@@ -5,6 +5,7 @@ import "./scalars.ts";
 import "./enums.ts";
 import "./users/types.ts";
 import "./users/api-keys.ts";
+import "./users/account.ts";
 import "./conversations/types.ts";
 import "./conversations/queries.ts";
 import "./conversations/mutations.ts";

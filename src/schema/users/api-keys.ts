@@ -2,7 +2,7 @@
 // creation; only its sha256 is stored.
 import { randomBytes } from "node:crypto";
 import { builder } from "../../builder.ts";
-import { API_KEY_PREFIX, hashApiKey } from "../../auth/viewer.ts";
+import { API_KEY_PREFIX, hashApiKey, requirePerson } from "../../auth/viewer.ts";
 import { checkText } from "../inputs.ts";
 import { requireOwned } from "../ids.ts";
 import type { ApiKey } from "../../generated/prisma/client.ts";
@@ -21,6 +21,7 @@ builder.mutationField("createApiKey", (t) =>
     description: "A new key that acts as the viewer. Send it as `Authorization: Bearer <key>`.",
     args: { name: t.arg.string({ required: true }) },
     resolve: async (_root, args, context) => {
+      requirePerson(context, "create API keys");
       const key = `${API_KEY_PREFIX}${randomBytes(32).toString("base64url")}`;
       const apiKey = await context.prisma.apiKey.create({
         data: {
@@ -41,6 +42,7 @@ builder.mutationField("revokeApiKey", (t) =>
     description: "Stops a key from working, at once. Revoking twice keeps the first revocation time.",
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, args, context) => {
+      requirePerson(context, "revoke API keys");
       const id = await requireOwned(context, "ApiKey", args.id);
       await context.prisma.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
       return context.prisma.apiKey.findUniqueOrThrow({ ...query, where: { id } });
