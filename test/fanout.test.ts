@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createClient as createSseClient, type Client as SseClient } from "graphql-sse";
+import { Redis } from "ioredis";
 import { connectRedisEvents } from "../src/events/redis.ts";
 import type { EventBus } from "../src/events/pubsub.ts";
 import { silentLogger } from "../src/logger.ts";
@@ -119,6 +120,23 @@ describe.skipIf(!redisServerAvailable())("subscription events across instances t
     await append(b, bob, bobs, "bob's own");
     // Events arrive in publish order: had anything of Alice's reached Bob, it would come first.
     expect(await contents(bobWatching, 1)).toEqual(["bob's own"]);
+  });
+
+  it("ignores messages on its channels that are not its events, and goes on delivering", async () => {
+    const conversation = await createConversation(b, alice, "Noise on the channel");
+    const watching = overWs(a, alice, MESSAGE_ADDED, { id: conversation });
+    await whenLive([watching], ...pingsThrough(b, alice, conversation));
+    const { id: aliceId } = await db.prisma.user.findUniqueOrThrow({ where: { externalId: "user_fanout_alice" } });
+    const raw = new Redis(redis.url);
+    try {
+      for (const noise of ["not json", JSON.stringify({ messageIds: "not a list" }), JSON.stringify(null), JSON.stringify([1, 2])]) {
+        await raw.publish(`${prefix}messageAdded:${aliceId}`, noise);
+      }
+    } finally {
+      raw.disconnect();
+    }
+    await append(b, alice, conversation, "after the noise");
+    expect(await contents(watching, 1)).toEqual(["after the noise"]);
   });
 
   it("keeps deployments that share a Redis apart by channel prefix", async () => {

@@ -24,7 +24,7 @@ export interface RedisEventsOptions {
   onOverflow?: (topic: string) => void;
 }
 
-type Listener = ((event: CustomEvent) => void) | { handleEvent(event: CustomEvent): void };
+type Listener = (event: CustomEvent) => void;
 
 /** The URL with any password replaced, for logs and errors. */
 export function redactRedisUrl(url: string): string {
@@ -123,7 +123,7 @@ function whenReady(client: Redis, timeoutMs: number): Promise<void> {
   });
 }
 
-/** An EventTarget for Yoga's pubsub whose events travel through Redis channels. */
+/** An event target for the pubsub (pubsub.ts) whose events travel through Redis channels. */
 function redisEventTarget(publisher: Redis, subscriber: Redis, prefix: string, warn: (what: string, error: unknown) => void): PubSubEventTarget {
   const listeners = new Map<string, Set<Listener>>(); // topic → this instance's listeners
 
@@ -141,8 +141,12 @@ function redisEventTarget(publisher: Redis, subscriber: Redis, prefix: string, w
     }
     const event = new CustomEvent(topic, { detail });
     for (const listener of callbacks) {
-      if (typeof listener === "function") listener(event);
-      else listener.handleEvent(event);
+      // A message of the wrong shape (another application on the prefix) must not end the process.
+      try {
+        listener(event);
+      } catch (error) {
+        warn(`ignored a message on ${channel} that is not a Threadline event`, error);
+      }
     }
   });
 
