@@ -21,7 +21,7 @@ export const GRAPHQL_PATH = "/graphql";
 export const GRAPHIQL_WELCOME = `# Threadline: one GraphQL API for everything your AI application remembers.
 #
 # Run with Ctrl-Enter (or the play button). The schema, with descriptions, is in the Docs panel.
-# With authentication on, put {"Authorization": "Bearer <token or tl_ API key>"} in Headers below.
+# With authentication on, fill in the Authorization header (Headers, below): a token or a tl_ API key.
 # The API guide (docs/API.md) has more: search, memories, emotion, subscriptions.
 
 query Overview {
@@ -45,7 +45,13 @@ export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
     landingPage: false,
     // Self-contained GraphiQL (no CDN), so it works offline; subscriptions over graphql-ws.
     renderGraphiQL,
-    graphiql: { title: "Threadline", subscriptionsProtocol: "WS", defaultQuery: GRAPHIQL_WELCOME },
+    graphiql: {
+      title: "Threadline",
+      subscriptionsProtocol: "WS",
+      defaultQuery: GRAPHIQL_WELCOME,
+      // With authentication on, the Headers tab starts with the one header every request needs.
+      ...(config.auth.mode === "jwt" ? { headers: JSON.stringify({ Authorization: "Bearer <token or tl_ API key>" }, null, 2) } : {}),
+    },
     healthCheckEndpoint: "/health",
     // Larger bodies are refused while they arrive (HTTP 413), not after being buffered.
     maxRequestBodySize: config.limits.maxRequestBytes,

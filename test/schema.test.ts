@@ -19,4 +19,18 @@ describe("GraphiQL's welcome document", () => {
     expect(validate(schema, document).map((error) => error.message)).toEqual([]);
     expect(document.definitions).toHaveLength(2);
   });
+
+  it("comes with an Authorization header to fill in when authentication is on, and none in local mode", async () => {
+    const { startTestServer } = await import("./support/server.ts");
+    for (const [auth, expected] of [["jwt", true], ["local", false]] as const) {
+      const server = await startTestServer({ auth });
+      try {
+        const page = await (await fetch(server.url, { headers: { accept: "text/html" } })).text();
+        expect(page.includes("Bearer <token or tl_ API key>"), auth).toBe(expected);
+        expect(page).toContain("query Overview");
+      } finally {
+        await server.close();
+      }
+    }
+  });
 });
