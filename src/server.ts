@@ -18,22 +18,30 @@ import type { Logger } from "./logger.ts";
 export const GRAPHQL_PATH = "/graphql";
 
 /** What GraphiQL shows the first time it opens (afterwards it remembers the user's own tabs). */
-export const GRAPHIQL_WELCOME = `# Threadline: one GraphQL API for everything your AI application remembers.
+export const GRAPHIQL_WELCOME = `# Threadline: one GraphQL API for everything
+# your AI application remembers.
 #
-# Run with Ctrl-Enter (or the play button). The schema, with descriptions, is in the Docs panel.
-# With authentication on, fill in the Authorization header (Headers, below): a token or a tl_ API key.
-# The API guide (docs/API.md) has more: search, memories, emotion, subscriptions.
+# Run: Ctrl-Enter, or the play button.
+# Schema and descriptions: the Docs panel (top left).
+# With authentication on, fill in the Authorization
+# header (Headers, below): a token or a tl_ API key.
+# More in docs/API.md: search, memories, emotion, live.
 
 query Overview {
   viewer { externalId name }
   conversations(first: 5, orderBy: [{ startedAt: Desc }]) {
     totalCount
-    edges { node { id title status startedAt messageCount } }
+    edges { node { id title status messageCount } }
   }
-  memories(first: 3) { totalCount edges { node { content kind importance } } }
+  memories(first: 3) {
+    totalCount
+    edges { node { content kind importance } }
+  }
 }
 
-# subscription Live { messageAdded { role content conversation { title } } }
+# subscription Live {
+#   messageAdded { role content conversation { title } }
+# }
 `;
 
 export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
