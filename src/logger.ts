@@ -20,4 +20,15 @@ export function createLogger(level: Config["logLevel"] = "info", write = (line: 
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 
+/** A connection URL fit for logs and error messages: its password, if any, replaced by ***. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(an unparseable URL)";
+  }
+}
+
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -10,6 +10,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { applyMigrations, type SqlConnection } from "./migrate.ts";
 import { lockDataDir } from "./lock.ts";
+import { redactUrl } from "../logger.ts";
 
 export type { PrismaClient };
 
@@ -45,12 +46,6 @@ export function databaseFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<Open
   return { databaseUrl: env.DATABASE_URL || undefined, dataDir: env.THREADLINE_DATA_DIR || "./.threadline" };
 }
 
-function redact(url: string) {
-  const u = new URL(url);
-  if (u.password) u.password = "***";
-  return u.toString();
-}
-
 export async function openPglite(dataDir: string, loadDataDir?: Blob | File): Promise<PGlite> {
   if (!dataDir.startsWith("memory://")) fs.mkdirSync(path.resolve(dataDir), { recursive: true });
   return PGlite.create({ dataDir, loadDataDir, extensions: { vector } });
@@ -66,7 +61,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
 
   if (options.databaseUrl) {
     kind = "postgres";
-    location = redact(options.databaseUrl);
+    location = redactUrl(options.databaseUrl);
     if (migrate) {
       const client = new pg.Client({ connectionString: options.databaseUrl });
       await client.connect();

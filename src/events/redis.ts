@@ -10,7 +10,7 @@
 // Not @graphql-yoga/redis-event-target: it publishes without handling a failed PUBLISH (an
 // unhandled rejection that ends the process) and has no channel prefix for a shared Redis.
 import { Redis, type RedisOptions } from "ioredis";
-import type { Logger } from "../logger.ts";
+import { redactUrl, type Logger } from "../logger.ts";
 import { pubsubOver, type EventBus, type PubSubEventTarget } from "./pubsub.ts";
 
 export interface RedisEventsOptions {
@@ -26,19 +26,8 @@ export interface RedisEventsOptions {
 
 type Listener = (event: CustomEvent) => void;
 
-/** The URL with any password replaced, for logs and errors. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(unparseable REDIS_URL)";
-  }
-}
-
 export async function connectRedisEvents({ url, prefix, logger, connectTimeoutMs = 10_000, onOverflow }: RedisEventsOptions): Promise<EventBus> {
-  const where = redactRedisUrl(url);
+  const where = redactUrl(url);
   const options: RedisOptions = {
     lazyConnect: true,
     connectTimeout: connectTimeoutMs,
