@@ -100,14 +100,12 @@ function createTokenVerifier(auth: JwtConfig) {
     } catch {
       throw unauthenticated("The token is not a JWT (nor a tl_ API key)");
     }
-    const refused = () => unauthenticated(`The token is signed with ${alg ?? "no algorithm"}; accepted: ${algorithms.join(", ")}`);
-    if (!alg || !algorithms.includes(alg)) throw refused();
+    if (!alg || !algorithms.includes(alg)) throw unauthenticated(`The token is signed with ${alg ?? "no algorithm"}; accepted: ${algorithms.join(", ")}`);
     try {
       const { payload } = await jwtVerify(token, keyFor, { algorithms, issuer: auth.issuer, audience: auth.audience });
       return payload;
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw unauthenticated("The token has expired");
-
       if (error instanceof joseErrors.JWKSNoMatchingKey) throw unauthenticated("The token's signing key is not in the issuer's key set");
       if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) {
         throw unauthenticated(`The issuer's key set could not be loaded from ${auth.jwksUrl} (${error.code})`);

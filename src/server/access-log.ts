@@ -20,7 +20,8 @@ export function describeOperation(query: string | undefined, operationName: stri
   return field ? `${kind} { ${field} }` : kind;
 }
 
-export function useAccessLog(logger: Logger, { probes = ["/health", "/ready"] } = {}): Plugin {
+/** `probes`: paths logged at debug only (health, readiness, metric scrapes). */
+export function useAccessLog(logger: Logger, { probes }: { probes: string[] }): Plugin {
   const entries = new WeakMap<Request, Entry>();
   return {
     onRequest({ request }) {

@@ -48,11 +48,12 @@ export function operationIdOf(params: { documentId?: unknown; extensions?: unkno
   return null;
 }
 
-const errors = (store: PersistedOperations) => ({
-  notFound: () => new GraphQLError(`No persisted operation has this id (this server knows ${store.size})`, { extensions: { code: "BAD_USER_INPUT", reason: "PERSISTED_QUERY_NOT_FOUND", http: { status: 400 } } }),
-  keyNotFound: () => new GraphQLError("Send a query, or the id of a persisted operation as documentId", { extensions: { code: "BAD_USER_INPUT", reason: "PERSISTED_QUERY_ID_REQUIRED", http: { status: 400 } } }),
-  persistedQueryOnly: () => new GraphQLError("This server runs only persisted operations: send documentId instead of the query text", { extensions: { code: "FORBIDDEN", reason: "PERSISTED_QUERY_ONLY", http: { status: 403 } } }),
-});
+const notFound = (store: PersistedOperations) =>
+  new GraphQLError(`No persisted operation has this id (this server knows ${store.size})`, { extensions: { code: "BAD_USER_INPUT", reason: "PERSISTED_QUERY_NOT_FOUND", http: { status: 400 } } });
+const idRequired = () =>
+  new GraphQLError("Send a query, or the id of a persisted operation as documentId", { extensions: { code: "BAD_USER_INPUT", reason: "PERSISTED_QUERY_ID_REQUIRED", http: { status: 400 } } });
+const onlyPersisted = () =>
+  new GraphQLError("This server runs only persisted operations: send documentId instead of the query text", { extensions: { code: "FORBIDDEN", reason: "PERSISTED_QUERY_ONLY", http: { status: 403 } } });
 
 export function usePersisted(store: PersistedOperations): Plugin {
   return usePersistedOperations({
@@ -62,7 +63,7 @@ export function usePersisted(store: PersistedOperations): Plugin {
     extractPersistedOperationId: (params, request) =>
       operationIdOf(params as { documentId?: unknown; extensions?: unknown }) ??
       (request.method === "GET" ? new URL(request.url).searchParams.get("documentId") : null),
-    customErrors: errors(store),
+    customErrors: { notFound: () => notFound(store), keyNotFound: idRequired, persistedQueryOnly: onlyPersisted },
   });
 }
 
@@ -71,11 +72,8 @@ export function usePersisted(store: PersistedOperations): Plugin {
  * hooks: returns the query to run, or the error to answer with.
  */
 export function persistedQueryFor(store: PersistedOperations | undefined, payload: { query?: unknown; documentId?: unknown; extensions?: unknown }): string | GraphQLError {
+  if (typeof payload.query === "string" && payload.query.trim()) return store?.only ? onlyPersisted() : payload.query;
   const id = operationIdOf(payload);
-  if (typeof payload.query === "string" && payload.query.trim()) {
-    if (store?.only) return errors(store).persistedQueryOnly();
-    return payload.query;
-  }
-  if (!store || id === null) return errors(store ?? { only: false, size: 0, get: () => undefined }).keyNotFound();
-  return store.get(id) ?? errors(store).notFound();
+  if (!store || id === null) return idRequired();
+  return store.get(id) ?? notFound(store);
 }
