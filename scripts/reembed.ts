@@ -4,27 +4,19 @@
 // DATABASE_URL=postgres://… for a real server, else the PGlite folder THREADLINE_DATA_DIR.
 import "dotenv/config";
 import { parseArgs } from "node:util";
-import { databaseFromEnv, openDatabase, type Database } from "../src/db/database.ts";
+import { runScript } from "../src/db/script.ts";
 import { createEmbedder, embedderNamed } from "../src/search/embedders/index.ts";
 import { reembed } from "../src/search/reembed.ts";
 
 const usage = "usage: npm run embeddings:reembed -- --from <model, e.g. threadline-hashing-v1> [--dry-run] [--batch 64]";
-let database: Database | undefined;
-let failed = false;
-try {
+await runScript("reembed", async (open) => {
   const { values } = parseArgs({ options: { from: { type: "string" }, "dry-run": { type: "boolean" }, batch: { type: "string" } } });
   if (!values.from) throw new Error(usage);
   const batchSize = Number(values.batch ?? 64);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1_000) throw new Error("--batch must be a whole number from 1 to 1000");
   const embedder = createEmbedder(embedderNamed(process.env.THREADLINE_EMBEDDER));
-  database = await openDatabase({ ...databaseFromEnv(), log: console.log });
+  const database = await open();
   console.log(`${database.kind} at ${database.location}: ${values.from} → ${embedder.model}`);
   const done = await reembed(database.prisma, embedder, { from: values.from, batchSize, dryRun: values["dry-run"], log: console.log });
   console.log(`${values["dry-run"] ? "would embed" : "embedded"} ${done.chunks} chunks and ${done.memories} memories`);
-} catch (error) {
-  console.error(`reembed failed: ${error instanceof Error ? error.message : String(error)}`);
-  failed = true;
-} finally {
-  await database?.close();
-}
-if (failed) process.exit(1);
+});
