@@ -22,6 +22,11 @@ export class ThreadlineError extends Error {
     super(`${codes.join(", ") || `HTTP ${status}`}: ${errors.map((error) => error.message).join("; ") || "no response body"}`);
     this.name = "ThreadlineError";
   }
+
+  /** The error for a response's GraphQL errors, its codes read from their extensions. */
+  static from(errors: readonly GraphQLErrorPayload[], status: number): ThreadlineError {
+    return new ThreadlineError(errors.map((error) => error.extensions?.code ?? "UNKNOWN"), [...errors], status);
+  }
 }
 
 export interface ExecuteOptions {
@@ -64,8 +69,7 @@ export async function execute<TResult, TVariables>(
   }
   const body = (await response.json()) as { data?: TResult | null; errors?: GraphQLErrorPayload[] };
   if (body.errors?.length || !body.data) {
-    const errors = body.errors ?? [];
-    throw new ThreadlineError(errors.map((error) => error.extensions?.code ?? "UNKNOWN"), errors, response.status);
+    throw ThreadlineError.from(body.errors ?? [], response.status);
   }
   return body.data;
 }
@@ -103,12 +107,11 @@ export async function* subscribe<TResult, TVariables>(
         step = await iterator.next();
       } catch (error) {
         // graphql-ws rejects with the server's GraphQL errors when it refuses the subscription.
-        const errors = (Array.isArray(error) ? error : [{ message: String(error) }]) as GraphQLErrorPayload[];
-        throw new ThreadlineError(errors.map((e) => e.extensions?.code ?? "UNKNOWN"), errors, 0);
+        throw ThreadlineError.from((Array.isArray(error) ? error : [{ message: String(error) }]) as GraphQLErrorPayload[], 0);
       }
       if (step.done) return;
       const { data, errors } = step.value;
-      if (errors?.length || !data) throw new ThreadlineError((errors ?? []).map((e) => e.extensions?.code ?? "UNKNOWN"), [...(errors ?? [])], 0);
+      if (errors?.length || !data) throw ThreadlineError.from(errors ?? [], 0);
       yield data;
     }
   } finally {
