@@ -7,7 +7,9 @@ import { lastMessageIds } from "./sql.ts";
 import { listFirst, listTake } from "../lists.ts";
 import { seekRange } from "../cursors.ts";
 
-const ContentSource = builder.objectRef<Conversation>("ContentSource").implement({
+type ContentColumns = Pick<Conversation, "contentType" | "contentTitle" | "contentBody" | "contentUrl" | "contentAuthor" | "contentPublishedAt" | "contentMetadata">;
+
+const ContentSource = builder.objectRef<ContentColumns>("ContentSource").implement({
   description: "What an agent conversation discusses (seed 002's content source).",
   fields: (t) => ({
     type: t.string({ nullable: true, resolve: (c) => c.contentType }),
@@ -24,6 +26,8 @@ export const ConversationRef = builder.prismaNode("Conversation", {
   description: "A conversation: a coding session (001), an agent debate (002), a build context (003) or a memory session (004).",
   id: { field: "id" },
   nullable: true,
+  // Select mode: a query reads the columns its operation asks for (and the owner, for the scope).
+  select: { id: true, userId: true },
   authScopes: (conversation) => ({ owner: conversation.userId }),
   fields: (t) => ({
     sessionId: t.exposeString("sessionId", { nullable: true }),
@@ -31,10 +35,19 @@ export const ConversationRef = builder.prismaNode("Conversation", {
     title: t.exposeString("title", { nullable: true }),
     description: t.exposeString("description", { nullable: true }),
     status: t.expose("status", { type: ConversationStatusEnum }),
-    active: t.boolean({ description: "True while the conversation has not ended.", resolve: (c) => c.endedAt === null }),
+    active: t.boolean({ description: "True while the conversation has not ended.", select: { endedAt: true }, resolve: (c) => c.endedAt === null }),
     contentSource: t.field({
       type: ContentSource,
       nullable: true,
+      select: {
+        contentType: true,
+        contentTitle: true,
+        contentBody: true,
+        contentUrl: true,
+        contentAuthor: true,
+        contentPublishedAt: true,
+        contentMetadata: true,
+      },
       resolve: (c) => (c.contentType ?? c.contentTitle ?? c.contentBody ?? c.contentUrl ? c : null),
     }),
     consensusReached: t.exposeBoolean("consensusReached"),
@@ -83,11 +96,7 @@ export const ConversationRef = builder.prismaNode("Conversation", {
       totalCount: true,
       query: { orderBy: [{ createdAt: "desc" }, { id: "asc" }] },
     }),
-    chunks: t.relatedConnection("chunks", {
-      cursor: "conversationId_chunkIndex",
-      totalCount: true,
-      query: (args) => ({ where: seekRange("chunkIndex", args), orderBy: [{ chunkIndex: "asc" }, { id: "asc" }] }),
-    }),
+    chunks: t.relatedConnection("chunks", { cursor: "id", totalCount: true, query: { orderBy: [{ chunkIndex: "asc" }, { id: "asc" }] } }),
     memories: t.relatedConnection("memories", {
       cursor: "id",
       totalCount: true,
@@ -120,6 +129,7 @@ export const ConversationRef = builder.prismaNode("Conversation", {
 export const MessageRef = builder.prismaNode("Message", {
   id: { field: "id" },
   nullable: true,
+  select: { id: true },
   authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
@@ -168,6 +178,7 @@ export const MessageRef = builder.prismaNode("Message", {
 export const ToolUseRef = builder.prismaNode("ToolUse", {
   id: { field: "id" },
   nullable: true,
+  select: { id: true },
   authScopes: { viewer: true },
   fields: (t) => ({
     message: t.relation("message"),
@@ -186,6 +197,7 @@ export const ToolUseRef = builder.prismaNode("ToolUse", {
 builder.prismaNode("Link", {
   id: { field: "id" },
   nullable: true,
+  select: { id: true },
   authScopes: { viewer: true },
   fields: (t) => ({
     message: t.relation("message"),
@@ -198,6 +210,7 @@ builder.prismaNode("Link", {
 builder.prismaNode("Asset", {
   id: { field: "id" },
   nullable: true,
+  select: { id: true },
   authScopes: { viewer: true },
   fields: (t) => ({
     message: t.relation("message"),
