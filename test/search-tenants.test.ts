@@ -83,14 +83,18 @@ async function explain(statement: Prisma.Sql, settings?: Prisma.Sql) {
 
 beforeAll(async () => {
   t = await startTestServer({ env: { SEARCH_EXACT_SCAN_MAX: String(EXACT_SCAN_MAX) } });
-  for (const [who, count, seed] of [["small", SMALL, 0.1], ["large", LARGE, 0.2], ["foreign", FOREIGN, 0.3]] as const) {
+  for (const who of ["small", "large", "foreign"] as const) {
     const token = await t.tokenFor(`tenant_${who}`);
     ok(await t.gql(`mutation { createConversation(input: { title: "vectors" }) { id } }`, {}, { token }));
     const user = await t.db.prisma.user.findUniqueOrThrow({ where: { externalId: `tenant_${who}` }, include: { conversations: true } });
     users[who] = { token, id: user.id, conversationId: user.conversations[0].id };
-    await insertVectors(user.id, user.conversations[0].id, count, seed);
+  }
+  for (const [who, count, seed] of [["small", SMALL, 0.1], ["large", LARGE, 0.2], ["foreign", FOREIGN, 0.3]] as const) {
+    await insertVectors(users[who].id, users[who].conversationId, count, seed);
   }
   await t.db.prisma.$executeRaw`ANALYZE conversation_chunks`;
+  // PGlite runs in this process: let the server's idle keep-alive sockets close before the next request.
+  await new Promise((resolve) => setTimeout(resolve, 100));
 }, 600_000);
 afterAll(() => t?.close());
 
