@@ -1,5 +1,6 @@
 // Every environment variable Threadline reads, parsed and validated once at start-up.
 import { embedderNamed, type EmbedderName } from "./search/embedders/index.ts";
+import { DEFAULT_SEARCH_TUNING, type SearchTuning } from "./search/tuning.ts";
 import { loadPersistedOperations, PersistedOperationsError, type PersistedOperations } from "./server/persisted-operations.ts";
 
 export interface Config {
@@ -18,6 +19,8 @@ export interface Config {
   events: { redisUrl?: string; channelPrefix: string };
   /** Which model embeds text on the server (THREADLINE_EMBEDDER). */
   embedder: EmbedderName;
+  /** When vector search compares a user's rows exactly and how it walks the HNSW index otherwise. */
+  search: SearchTuning;
   logLevel: "debug" | "info" | "warn" | "error";
   /** Trusted documents by id (PERSISTED_OPERATIONS), and whether only they run (PERSISTED_OPERATIONS_ONLY). */
   persistedOperations?: PersistedOperations;
@@ -151,6 +154,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     events: { redisUrl, channelPrefix: env.REDIS_CHANNEL_PREFIX ?? "threadline:" },
     embedder,
+    search: {
+      exactScanMax: integer(env, "SEARCH_EXACT_SCAN_MAX", DEFAULT_SEARCH_TUNING.exactScanMax, 0, 10_000_000),
+      efSearch: integer(env, "SEARCH_HNSW_EF_SEARCH", DEFAULT_SEARCH_TUNING.efSearch, 1, 1_000),
+      maxScanTuples: integer(env, "SEARCH_HNSW_MAX_SCAN_TUPLES", DEFAULT_SEARCH_TUNING.maxScanTuples, 1, 100_000_000),
+    },
     logLevel,
     metricsPath,
     persistedOperations,

@@ -6,6 +6,7 @@ import type { Conversation } from "../../generated/prisma/client.ts";
 import { lastMessageIds } from "./sql.ts";
 import { listFirst, listTake } from "../lists.ts";
 import { seekRange } from "../cursors.ts";
+import { storedEmbeddings } from "../../search/stored.ts";
 
 type ContentColumns = Pick<Conversation, "contentType" | "contentTitle" | "contentBody" | "contentUrl" | "contentAuthor" | "contentPublishedAt" | "contentMetadata">;
 
@@ -262,10 +263,18 @@ export const ConversationChunkRef = builder.prismaNode("ConversationChunk", {
   authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
+    message: t.relation("message", { nullable: true, description: "The message this chunk was cut from, if it comes from one message." }),
     chunkIndex: t.exposeInt("chunkIndex"),
     chunkText: t.exposeString("chunkText"),
     embeddingModel: t.exposeString("embeddingModel", { nullable: true }),
     embeddingDimensions: t.exposeInt("embeddingDimensions", { nullable: true }),
+    embedding: t.loadableList({
+      type: "Float",
+      nullable: true,
+      description: "The stored vector. Costly (up to 2,000 numbers per chunk): ask for it only when you need the numbers.",
+      load: (ids: string[], context) => storedEmbeddings(context.prisma, "CHUNK", context.viewer.id, ids),
+      resolve: (chunk) => chunk.id,
+    }),
     metadata: t.expose("metadata", { type: "JSON", nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
