@@ -319,7 +319,9 @@ async function rowsRead(client: pg.Client): Promise<Record<string, number>> {
 interface WrkResult {
   requests: number;
   durationUs: number;
-  errors: { connect: number; read: number; write: number; status: number; timeout: number };
+  /** `graphql`: HTTP 200 answers carrying GraphQL errors (wrk's `status` counts the other statuses). */
+  errors: { connect: number; read: number; write: number; status: number; timeout: number; graphql: number };
+  firstFailure?: string;
   latencyUs: { p50: number; p90: number; p99: number; max: number; mean: number };
 }
 
@@ -339,7 +341,8 @@ function wrk(url: string, request: Request, durationSeconds: number): Promise<Wr
       fs.rmSync(bodyFile, { force: true });
       const line = /WRK_JSON (.*)/.exec(out);
       if (code !== 0 || !line) return reject(new Error(`wrk failed (${code}): ${out}`));
-      resolve(JSON.parse(line[1]));
+      const failure = /WRK_FIRST_FAILURE (.*)/.exec(out)?.[1];
+      resolve({ ...JSON.parse(line[1]), ...(failure ? { firstFailure: failure } : {}) });
     });
   });
 }
@@ -357,6 +360,7 @@ export interface Measurement {
   rowsPerRequest?: number;
   rowsByTable?: Record<string, number>;
   errors: number;
+  firstFailure?: string;
 }
 
 /** Stats reach pg_stat_user_tables when a backend has been idle (at most ~10 s later in PostgreSQL 15). */
@@ -391,7 +395,10 @@ async function measure(database: Measurement["database"], server: Running, scena
   const cpu = cpuTicks(server.pid) - cpu0;
   const db = dbPid ? cpuTicks(dbPid) - db0 : 0;
   await settle(server.pid);
-  const errors = Object.values(result.errors).reduce((a, b) => a + b, 0) + (warm ? Object.values(warm.errors).reduce((a, b) => a + b, 0) : 0);
+  // `status` answers are in `graphql` too (the script counts every answer that is not a clean 200).
+  const failures = (r: WrkResult) => r.errors.connect + r.errors.read + r.errors.write + r.errors.timeout + r.errors.graphql;
+  const errors = failures(result) + (warm ? failures(warm) : 0);
+  const firstFailure = result.firstFailure ?? warm?.firstFailure;
   const m: Measurement = {
     database,
     server: server.kind,
@@ -402,12 +409,13 @@ async function measure(database: Measurement["database"], server: Running, scena
     cpuMsPerRequest: ((cpu / CLOCK_TICKS) * 1000) / Math.max(1, result.requests),
     ...(dbPid ? { dbCpuMsPerRequest: ((db / CLOCK_TICKS) * 1000) / Math.max(1, result.requests) } : {}),
     errors,
+    ...(firstFailure ? { firstFailure } : {}),
   };
   if (rowsByTable) {
     m.rowsByTable = rowsByTable;
     m.rowsPerRequest = Object.values(rowsByTable).reduce((a, b) => a + b, 0);
   }
-  log(`${database} ${server.kind} ${scenario}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(1)} ms, p99 ${m.p99.toFixed(1)} ms, CPU ${m.cpuMsPerRequest.toFixed(2)} ms/req${m.rowsPerRequest !== undefined ? `, ${m.rowsPerRequest} rows/req` : ""}${errors ? `, ${errors} errors` : ""}`);
+  log(`${database} ${server.kind} ${scenario}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(1)} ms, p99 ${m.p99.toFixed(1)} ms, CPU ${m.cpuMsPerRequest.toFixed(2)} ms/req${m.rowsPerRequest !== undefined ? `, ${m.rowsPerRequest} rows/req` : ""}${errors ? `, ${errors} errors (first: ${firstFailure})` : ""}`);
   return m;
 }
 
@@ -530,9 +538,10 @@ async function postgresRun(): Promise<{ checks: Check[]; measurements: Measureme
 }
 
 /**
- * PGlite: Threadline on its embedded database (in its own process, as `npm start` runs it), then the
- * peers through @electric-sql/pglite-socket serving a copy of the same data folder (one connection:
- * PGlite is single-session, so their pools have one client). Seeded once, before the copy.
+ * PGlite: Threadline on its embedded database (in its own process, as `npm start` runs it); each peer
+ * through its own @electric-sql/pglite-socket process serving a copy of the same data folder (the
+ * socket server takes one connection at a time, so each peer's pool has one client). Seeded once,
+ * before the copies. The socket process's CPU is reported beside the peer's: it is the database.
  */
 async function pgliteRun(): Promise<{ checks: Check[]; measurements: Measurement[] }> {
   const dataDir = path.join(work, "pglite");
@@ -543,30 +552,28 @@ async function pgliteRun(): Promise<{ checks: Check[]; measurements: Measurement
   log("PGlite: seeding");
   const seeded = startProcess("pglite-seed", process.execPath, ["--import", "tsx", path.join(PEERS, "pglite.ts"), "seed", dataDir], ROOT, {});
   await new Promise((resolve, reject) => seeded.child.once("exit", (code) => (code === 0 ? resolve(null) : reject(new Error(fs.readFileSync(seeded.logFile, "utf8"))))));
-  const socketDir = path.join(work, "pglite-socket");
-  fs.cpSync(dataDir, socketDir, { recursive: true });
 
-  const checks: Check[] = [];
-  const measurements: Measurement[] = [];
-  // Both PGlite instances stay up (idle while the other is measured), so one agreement check covers all.
-  const threadline = await startThreadline({ kind: "pglite", dataDir });
-  let socket: { child: ChildProcess; logFile: string } | undefined;
-  const peers: Running[] = [];
+  const sockets = new Map<ServerKind, ChildProcess>();
+  const servers: Running[] = [];
   try {
-    const socketPort = port();
-    socket = startProcess("pglite-socket", process.execPath, ["--import", "tsx", path.join(PEERS, "pglite.ts"), "serve", socketDir, String(socketPort)], ROOT, {});
-    const socketUrl = `postgresql://postgres@127.0.0.1:${socketPort}/postgres?sslmode=disable`;
-    await waitUntil("pglite-socket", () => onServer(socketUrl, async () => true), socket.child, socket.logFile);
-    for (const kind of ["postgraphile", "handwritten", "bare-yoga"] as const) peers.push(await startPeer(kind, socketUrl, 1));
-    const all = [threadline, ...peers];
-    const socketPid = socket.child.pid!;
-    const result = await runServers("pglite", all, undefined, (server) => (server.kind === "threadline" ? undefined : socketPid));
-    checks.push(...result.checks);
-    measurements.push(...result.measurements);
-    return { checks, measurements };
+    servers.push(await startThreadline({ kind: "pglite", dataDir }));
+    for (const kind of ["postgraphile", "handwritten", "bare-yoga"] as const) {
+      let databaseUrl: string | undefined;
+      if (kind !== "bare-yoga") {
+        const copy = path.join(work, `pglite-${kind}`);
+        fs.cpSync(dataDir, copy, { recursive: true });
+        const socketPort = port();
+        const socket = startProcess(`pglite-socket-${kind}`, process.execPath, ["--import", "tsx", path.join(PEERS, "pglite.ts"), "serve", copy, String(socketPort)], ROOT, {});
+        sockets.set(kind, socket.child);
+        await waitUntil("pglite-socket", async () => fs.readFileSync(socket.logFile, "utf8").includes("pglite-socket on"), socket.child, socket.logFile);
+        databaseUrl = `postgresql://postgres@127.0.0.1:${socketPort}/postgres?sslmode=disable`;
+      }
+      servers.push(await startPeer(kind, databaseUrl, 1));
+    }
+    return await runServers("pglite", servers, undefined, (server) => sockets.get(server.kind)?.pid);
   } finally {
-    await Promise.all([threadline, ...peers].map((s) => stopProcess(s.child)));
-    if (socket) await stopProcess(socket.child);
+    await Promise.all(servers.map((s) => stopProcess(s.child)));
+    await Promise.all([...sockets.values()].map(stopProcess));
   }
 }
 

@@ -2,7 +2,8 @@
 // the benchmark's operations with the same query text and the same JSON as Threadline. The same auth:
 // an HS256 bearer token (AUTH_JWT_SECRET) whose `sub` is the user's external id, looked up per request;
 // every statement is filtered by that user. One statement per nesting level, with a per-parent LIMIT
-// (LATERAL), only the selected tables' needed columns. A benchmark peer, not part of the product.
+// (LATERAL), only the selected tables' needed columns, named (prepared) statements — except search,
+// which sends Threadline's statements as Threadline does, so both do the same database work. A benchmark peer, not part of the product.
 //   DATABASE_URL=… AUTH_JWT_SECRET=… PORT=… node --import tsx bench/peers/handwritten/server.ts
 import { createServer } from "node:http";
 import DataLoader from "dataloader";
@@ -81,16 +82,13 @@ function contextFor(userId: string): Context {
       if (!loader) {
         loader = new DataLoader(async (conversationIds) => {
           // One more row than asked for tells hasNextPage. The conversations were loaded by owner already.
-          const { rows } = await pool.query(
-            `SELECT p.conversation_id, m.id, m.position, m.role, m.content
+          const { rows } = await pool.query({ name: "messages-page", text: `SELECT p.conversation_id, m.id, m.position, m.role, m.content
                FROM unnest($1::text[]) AS p(conversation_id)
                CROSS JOIN LATERAL (
                  SELECT id, position, role, content FROM messages
                   WHERE conversation_id = p.conversation_id AND position > $2
                   ORDER BY position LIMIT $3) m
-              ORDER BY p.conversation_id, m.position`,
-            [conversationIds, after, first + 1],
-          );
+              ORDER BY p.conversation_id, m.position`, values: [conversationIds, after, first + 1] });
           return conversationIds.map((id) => rows.filter((row) => row.conversation_id === id));
         });
         pages.set(key, loader);
@@ -98,10 +96,7 @@ function contextFor(userId: string): Context {
       return loader;
     },
     toolUses: new DataLoader(async (messageIds) => {
-      const { rows } = await pool.query(
-        `SELECT message_id, tool_name, status, duration_ms FROM tool_uses WHERE message_id = ANY($1::text[]) ORDER BY timestamp, id`,
-        [messageIds],
-      );
+      const { rows } = await pool.query({ name: "tool-uses", text: `SELECT message_id, tool_name, status, duration_ms FROM tool_uses WHERE message_id = ANY($1::text[]) ORDER BY timestamp, id`, values: [messageIds] });
       const byMessage = new Map<string, Row[]>(messageIds.map((id) => [id, []]));
       for (const row of rows) byMessage.get(row.message_id)!.push(row);
       return messageIds.map((id) => byMessage.get(id)!);
@@ -125,7 +120,7 @@ const schema = createSchema<Context>({
       async conversation(_, args: { id: string }, context) {
         const id = fromGlobalId("Conversation", args.id);
         if (!id) return null;
-        const { rows } = await pool.query(`SELECT id, title FROM conversations WHERE id = $1 AND user_id = $2`, [id, context.userId]);
+        const { rows } = await pool.query({ name: "conversation", text: `SELECT id, title FROM conversations WHERE id = $1 AND user_id = $2`, values: [id, context.userId] });
         return rows[0] ?? null;
       },
       async conversations(_, args: { first?: number; after?: string; orderBy?: { startedAt?: "Asc" | "Desc" }[] }, context) {
@@ -133,14 +128,11 @@ const schema = createSchema<Context>({
         const ascending = args.orderBy?.[0]?.startedAt === "Asc";
         // Keyset on (started_at, id); the cursor is the last row's id.
         const after = args.after ? fromGlobalId("Conversation", Buffer.from(args.after, "base64").toString()) : null;
-        const { rows } = await pool.query(
-          `SELECT id, title FROM conversations c
+        const { rows } = await pool.query({ name: `conversations-page-${ascending ? "asc" : "desc"}`, text: `SELECT id, title FROM conversations c
             WHERE user_id = $1
               AND ($2::text IS NULL OR (started_at, id) ${ascending ? ">" : "<"} (SELECT started_at, id FROM conversations WHERE id = $2 AND user_id = $1))
             ORDER BY started_at ${ascending ? "ASC" : "DESC"}, id ${ascending ? "ASC" : "DESC"}
-            LIMIT $3`,
-          [context.userId, after, first + 1],
-        );
+            LIMIT $3`, values: [context.userId, after, first + 1] });
         return connection(rows, first, (row) => Buffer.from(globalId("Conversation", row.id)).toString("base64"));
       },
       async search(_, args: { query?: string; vector?: number[]; kinds?: string[]; mode?: string; limit: number }, context) {
@@ -152,25 +144,19 @@ const schema = createSchema<Context>({
           // the same candidate depth (4 × limit): with LIMIT 10 the planner would switch between the
           // approximate HNSW scan and an exact sort, and the two servers would do different work and
           // could answer differently.
-          const { rows } = await pool.query(
-            `SELECT ch.id, ch.chunk_index, ch.chunk_text, 1 - (ch.embedding::vector(512) <=> $2::vector(512))::float8 AS score
+          const { rows } = await pool.query({ text: `SELECT ch.id, ch.chunk_index, ch.chunk_text, 1 - (ch.embedding::vector(512) <=> $2::vector(512))::float8 AS score
                FROM conversation_chunks ch JOIN conversations c ON c.id = ch.conversation_id
               WHERE c.user_id = $1 AND ch.embedding_dimensions = 512
               ORDER BY ch.embedding::vector(512) <=> $2::vector(512)
-              LIMIT $3`,
-            [context.userId, pgvector.toSql(args.vector), limit * 4],
-          );
+              LIMIT $3`, values: [context.userId, pgvector.toSql(args.vector), limit * 4] });
           return rows.slice(0, limit).map((row) => ({ kind: "CHUNK", score: row.score, node: { __typename: "ConversationChunk", ...row } }));
         }
         if (args.mode === "FULL_TEXT" && args.query && kinds.length === 1 && kinds[0] === "MESSAGE") {
-          const { rows } = await pool.query(
-            `SELECT m.id, m.position, m.role, m.content, ts_rank_cd(m.search_vector, q)::float8 AS score
+          const { rows } = await pool.query({ text: `SELECT m.id, m.position, m.role, m.content, ts_rank_cd(m.search_vector, q)::float8 AS score
                FROM messages m JOIN conversations c ON c.id = m.conversation_id, websearch_to_tsquery('english', $2) q
               WHERE c.user_id = $1 AND m.search_vector @@ q
               ORDER BY score DESC, m.id
-              LIMIT $3`,
-            [context.userId, args.query, limit],
-          );
+              LIMIT $3`, values: [context.userId, args.query, limit] });
           return rows.map((row) => ({ kind: "MESSAGE", score: row.score, node: { __typename: "Message", ...row } }));
         }
         throw new GraphQLError("this peer answers VECTOR search over CHUNK and FULL_TEXT search over MESSAGE only", { extensions: { code: "BAD_USER_INPUT" } });
@@ -218,7 +204,7 @@ const yoga = createYoga<{}, Context>({
     } catch {
       throw unauthenticated("The token is not valid");
     }
-    const { rows } = await pool.query(`SELECT id FROM users WHERE external_id = $1`, [subject]);
+    const { rows } = await pool.query({ name: "viewer", text: `SELECT id FROM users WHERE external_id = $1`, values: [subject] });
     if (!rows[0]) throw unauthenticated("No such user");
     return contextFor(rows[0].id);
   },
