@@ -16,7 +16,9 @@ import pgvector from "pgvector";
 const { DATABASE_URL, AUTH_JWT_SECRET, PORT = "4200", POOL_SIZE = "10" } = process.env;
 if (!DATABASE_URL || !AUTH_JWT_SECRET) throw new Error("DATABASE_URL and AUTH_JWT_SECRET are required");
 const secret = new TextEncoder().encode(AUTH_JWT_SECRET);
-const pool = new pg.Pool({ connectionString: DATABASE_URL, max: Number(POOL_SIZE) });
+// Connections are kept (no idle timeout): on PGlite every connection is the same session, where a
+// reconnecting client would find its named statements already prepared.
+const pool = new pg.Pool({ connectionString: DATABASE_URL, max: Number(POOL_SIZE), idleTimeoutMillis: 0 });
 pool.on("error", (error) => console.error("pool:", error.message));
 
 const typeDefs = /* GraphQL */ `
@@ -96,7 +98,11 @@ function contextFor(userId: string): Context {
       return loader;
     },
     toolUses: new DataLoader(async (messageIds) => {
-      const { rows } = await pool.query({ name: "tool-uses", text: `SELECT message_id, tool_name, status, duration_ms FROM tool_uses WHERE message_id = ANY($1::text[]) ORDER BY timestamp, id`, values: [messageIds] });
+      const { rows } = await pool.query({ name: "tool-uses", text: `SELECT p.message_id, t.tool_name, t.status, t.duration_ms
+           FROM unnest($1::text[]) AS p(message_id)
+           CROSS JOIN LATERAL (
+             SELECT tool_name, status, duration_ms FROM tool_uses
+              WHERE message_id = p.message_id ORDER BY timestamp, id) t`, values: [messageIds] });
       const byMessage = new Map<string, Row[]>(messageIds.map((id) => [id, []]));
       for (const row of rows) byMessage.get(row.message_id)!.push(row);
       return messageIds.map((id) => byMessage.get(id)!);
