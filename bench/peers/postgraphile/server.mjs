@@ -10,6 +10,8 @@ import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
 import { makePgService } from "postgraphile/adaptors/pg";
 import { grafserv } from "postgraphile/grafserv/node";
 
+// Connections are kept (no idle timeout): on PGlite (through pglite-socket) every connection is the
+// same session, where a reconnecting client would find its prepared statements already there.
 const { DATABASE_URL, AUTH_JWT_SECRET, PORT = "4100", POOL_SIZE = "10" } = process.env;
 if (!DATABASE_URL || !AUTH_JWT_SECRET) throw new Error("DATABASE_URL and AUTH_JWT_SECRET are required");
 const secret = new TextEncoder().encode(AUTH_JWT_SECRET);
@@ -21,7 +23,7 @@ class Unauthenticated extends Error {
 /** @type {GraphileConfig.Preset} */
 const preset = {
   extends: [PostGraphileAmberPreset],
-  pgServices: [makePgService({ connectionString: DATABASE_URL, schemas: ["public"], poolConfig: { max: Number(POOL_SIZE) } })],
+  pgServices: [makePgService({ connectionString: DATABASE_URL, schemas: ["public"], poolConfig: { max: Number(POOL_SIZE), idleTimeoutMillis: 0 } })],
   grafserv: { graphqlPath: "/graphql", graphiql: false, watch: false },
   grafast: {
     explain: false,
