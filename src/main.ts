@@ -101,6 +101,7 @@ async function shutdown(signal: string) {
   try {
     await server.close();
     await events.close();
+    await embedder.close?.();
     await database.close();
     logger.info("stopped cleanly");
     process.exit(0);

@@ -39,13 +39,13 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** The event bus (default: in-process); closed by the caller, not by close(). */
   events?: EventBus;
-  /** The server's text embedder (default: hashing). */
+  /** The server's text embedder (default: hashing, deterministic and instant; the server's own default is `use`). */
   embedder?: Embedder;
   /** Where the server logs (default: nowhere). */
   logger?: Logger;
 }
 
-export async function startTestServer({ auth = "jwt", db, env = {}, events = inProcessEvents(), embedder = createEmbedder(), logger = silentLogger }: TestServerOptions = {}): Promise<TestServer> {
+export async function startTestServer({ auth = "jwt", db, env = {}, events = inProcessEvents(), embedder = createEmbedder("hashing"), logger = silentLogger }: TestServerOptions = {}): Promise<TestServer> {
   const database = db ?? (await freshDatabase());
   const config = loadConfig({
     NODE_ENV: "test",
