@@ -39,6 +39,8 @@ export class EmbeddingServiceError extends Error {
 }
 
 const HAS_CONTENT = /\S/u;
+/** A Retry-After longer than this is not waited out inside one call (the job queue retries later). */
+const MAX_RETRY_AFTER_MS = 60_000;
 
 export function embeddingsUrl(base: string): string {
   const trimmed = base.replace(/\/+$/, "");
@@ -145,7 +147,7 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
         }
         const backoff = Math.min(maxBackoffMs, backoffMs * 2 ** attempt);
         // Full jitter (half to all of the backoff), unless the server said when to come back.
-        const wait = error.retryAfterMs !== undefined ? Math.min(error.retryAfterMs, maxBackoffMs) : backoff / 2 + Math.random() * (backoff / 2);
+        const wait = error.retryAfterMs !== undefined ? Math.min(error.retryAfterMs, MAX_RETRY_AFTER_MS) : backoff / 2 + Math.random() * (backoff / 2);
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
