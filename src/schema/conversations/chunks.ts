@@ -46,7 +46,7 @@ builder.mutationField("upsertChunks", (t) =>
       // metadata and vector from arrays unnested side by side (a chunk is replaced whole).
       await context.prisma.$transaction(async (tx) => {
         await tx.conversationChunk.createMany({
-          data: chunks.map((chunk) => ({ conversationId, chunkIndex: chunk.chunkIndex, chunkText: chunk.chunkText })),
+          data: chunks.map((chunk) => ({ conversationId, userId: context.viewer.id, chunkIndex: chunk.chunkIndex, chunkText: chunk.chunkText })),
           skipDuplicates: true,
         });
         await tx.$executeRaw`
