@@ -51,6 +51,8 @@ export interface BackgroundConfig {
   maxAttempts: number;
   /** How often an idle worker looks for jobs it was not told about (other instances, retries). */
   pollMs: number;
+  /** The first retry's wait; it doubles with each failed attempt (up to 10 minutes). */
+  retryBaseMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -204,9 +206,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     background: {
       enabled: flag(env, "THREADLINE_BACKGROUND_EMBEDDING", true),
       concurrency: integer(env, "THREADLINE_BACKGROUND_CONCURRENCY", 1, 1, 64),
-      leaseMs: integer(env, "THREADLINE_BACKGROUND_LEASE_MS", 120_000, 1_000, 86_400_000),
+      leaseMs: integer(env, "THREADLINE_BACKGROUND_LEASE_MS", 60_000, 1_000, 86_400_000),
       maxAttempts: integer(env, "THREADLINE_BACKGROUND_MAX_ATTEMPTS", 8, 1, 100),
-      pollMs: integer(env, "THREADLINE_BACKGROUND_POLL_MS", 2_000, 10, 600_000),
+      pollMs: integer(env, "THREADLINE_BACKGROUND_POLL_MS", 1_000, 10, 600_000),
+      retryBaseMs: integer(env, "THREADLINE_BACKGROUND_RETRY_MS", 5_000, 10, 3_600_000),
     },
     logLevel,
     metricsPath,
