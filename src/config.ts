@@ -1,5 +1,6 @@
 // Every environment variable Threadline reads, parsed and validated once at start-up.
 import { EMBEDDER_NAMES, KNOWN_DIMENSIONS, type EmbedderConfig } from "./search/embedders/index.ts";
+import { DEFAULT_SEARCH_TUNING, type SearchTuning } from "./search/tuning.ts";
 import { loadPersistedOperations, PersistedOperationsError, type PersistedOperations } from "./server/persisted-operations.ts";
 
 export interface Config {
@@ -18,6 +19,8 @@ export interface Config {
   embedder: EmbedderConfig;
   /** Background embedding of messages and re-embedding after a model change (THREADLINE_BACKGROUND_*). */
   background: BackgroundConfig;
+  /** When vector search compares a user's rows exactly and how it walks the HNSW index otherwise. */
+  search: SearchTuning;
   logLevel: "debug" | "info" | "warn" | "error";
   /** Trusted documents by id (PERSISTED_OPERATIONS), and whether only they run (PERSISTED_OPERATIONS_ONLY). */
   persistedOperations?: PersistedOperations;
@@ -210,6 +213,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: integer(env, "THREADLINE_BACKGROUND_MAX_ATTEMPTS", 8, 1, 100),
       pollMs: integer(env, "THREADLINE_BACKGROUND_POLL_MS", 1_000, 10, 600_000),
       retryBaseMs: integer(env, "THREADLINE_BACKGROUND_RETRY_MS", 5_000, 10, 3_600_000),
+    },
+    search: {
+      exactScanMax: integer(env, "SEARCH_EXACT_SCAN_MAX", DEFAULT_SEARCH_TUNING.exactScanMax, 0, 10_000_000),
+      efSearch: integer(env, "SEARCH_HNSW_EF_SEARCH", DEFAULT_SEARCH_TUNING.efSearch, 1, 1_000),
+      maxScanTuples: integer(env, "SEARCH_HNSW_MAX_SCAN_TUPLES", DEFAULT_SEARCH_TUNING.maxScanTuples, 1, 100_000_000),
     },
     logLevel,
     metricsPath,

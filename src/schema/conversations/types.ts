@@ -4,6 +4,7 @@ import { builder } from "../../builder.ts";
 import { ActionStatusEnum, ConversationStatusEnum, MessageRoleEnum, PreviewStatusEnum, ToolUseStatusEnum } from "../enums.ts";
 import type { Conversation } from "../../generated/prisma/client.ts";
 import { lastMessageIds } from "./sql.ts";
+import { storedEmbeddings } from "../../search/stored.ts";
 
 const ContentSource = builder.objectRef<Conversation>("ContentSource").implement({
   description: "What an agent conversation discusses (seed 002's content source).",
@@ -207,10 +208,18 @@ export const ConversationChunkRef = builder.prismaNode("ConversationChunk", {
   authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
+    message: t.relation("message", { nullable: true, description: "The message this chunk was cut from, if it comes from one message." }),
     chunkIndex: t.exposeInt("chunkIndex"),
     chunkText: t.exposeString("chunkText"),
     embeddingModel: t.exposeString("embeddingModel", { nullable: true }),
     embeddingDimensions: t.exposeInt("embeddingDimensions", { nullable: true }),
+    embedding: t.loadableList({
+      type: "Float",
+      nullable: true,
+      description: "The stored vector. Costly (up to 2,000 numbers per chunk): ask for it only when you need the numbers.",
+      load: (ids: string[], context) => storedEmbeddings(context.prisma, "CHUNK", context.viewer.id, ids),
+      resolve: (chunk) => chunk.id,
+    }),
     metadata: t.expose("metadata", { type: "JSON", nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),

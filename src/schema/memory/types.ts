@@ -1,5 +1,6 @@
 // Long-term memories (seeds 000 and 004), their clusters and merge history.
 import { builder } from "../../builder.ts";
+import { storedEmbeddings } from "../../search/stored.ts";
 
 export const MemoryRef = builder.prismaNode("Memory", {
   id: { field: "id" },
@@ -17,6 +18,13 @@ export const MemoryRef = builder.prismaNode("Memory", {
     tags: t.exposeStringList("tags"),
     embeddingModel: t.exposeString("embeddingModel", { nullable: true }),
     embeddingDimensions: t.exposeInt("embeddingDimensions", { nullable: true }),
+    embedding: t.loadableList({
+      type: "Float",
+      nullable: true,
+      description: "The stored vector. Costly (up to 2,000 numbers per memory): ask for it only when you need the numbers.",
+      load: (ids: string[], context) => storedEmbeddings(context.prisma, "MEMORY", context.viewer.id, ids),
+      resolve: (memory) => memory.id,
+    }),
     accessCount: t.exposeInt("accessCount"),
     lastAccessedAt: t.expose("lastAccessedAt", { type: "DateTime", nullable: true }),
     deletedAt: t.expose("deletedAt", { type: "DateTime", nullable: true }),
