@@ -6,7 +6,7 @@
 //      background worker off (the job is still enqueued: one INSERT per call) and on (USE in a
 //      worker thread, embedding the backlog while the load runs), and how much it embedded meanwhile.
 // BENCH_DATABASE_URL=postgres://… for PostgreSQL (throwaway databases), else PGlite in memory.
-// BENCH_SECONDS (default 20), BENCH_CONCURRENCY (default 4).
+// BENCH_SECONDS (default 20), BENCH_CONCURRENCY (default 4), BENCH_SENTENCES (default 64: texts per batch size).
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { loadConfig } from "../src/config.ts";
@@ -34,12 +34,13 @@ console.log(`- appendMessages: ${concurrency} clients on a load thread, 3 s warm
 
 // --- 1. USE in its worker ---------------------------------------------------------------------------
 const rng = generator(7);
-const sentences = Array.from({ length: 256 }, (_, i) => message(rng, i, `s${i}`).content);
+const SENTENCES = Number(process.env.BENCH_SENTENCES ?? 64);
+const sentences = Array.from({ length: SENTENCES }, (_, i) => message(rng, i, `s${i}`).content);
 console.log("| USE batch size | sentences/s (one worker thread) |\n|---|---|");
 for (const batch of [1, 8, 32, 64]) {
   const start = performance.now();
   let done = 0;
-  for (let at = 0; at + batch <= 128; at += batch) {
+  for (let at = 0; at + batch <= SENTENCES; at += batch) {
     await use.embed(sentences.slice(at, at + batch));
     done += batch;
   }

@@ -7,6 +7,8 @@ import { createEmbedder } from "../src/search/embedders/index.ts";
 import { embedderConfig } from "../src/config.ts";
 import { MAX_CHUNK } from "../src/jobs/chunking.ts";
 import { decodeId } from "../src/schema/ids.ts";
+import type { Database } from "../src/db/database.ts";
+import { freshDatabase } from "./support/database.ts";
 import { startEmbeddingsServer, type EmbeddingsServer } from "./support/embeddings-server.ts";
 import { ok, startTestServer, type TestServer } from "./support/server.ts";
 
@@ -148,4 +150,65 @@ describe("an embedder that fails", () => {
     expect(metrics).toMatch(/threadline_background_backlog\{kind="embed_messages",state="failed"\} 1/);
     api.failAll(undefined);
   });
+});
+
+describe("switching the server's embedder", () => {
+  let api: EmbeddingsServer;
+  let db: Database;
+  let t: TestServer;
+  let token: string;
+  const gql = (query: string, variables?: Record<string, unknown>) => t.gql(query, variables, { token });
+
+  beforeAll(async () => {
+    api = await startEmbeddingsServer({ dimensions: 384 });
+    db = await freshDatabase();
+    t = await startTestServer({ db, background: true, env: FAST }); // hashing, as before the switch
+    token = await t.tokenFor("dave_bg");
+  });
+  afterAll(async () => {
+    await t?.close();
+    await api?.close();
+    await db?.close();
+  });
+
+  it("embeds the old model's rows again in the background, resumes after a stop, and leaves client vectors alone", async () => {
+    const id = ok(await gql(`mutation { createConversation(input: { title: "switch" }) { id } }`)).createConversation.id;
+    ok(await gql(`mutation($id: ID!, $m: [MessageInput!]!) { appendMessages(conversationId: $id, messages: $m) { inserted } }`, {
+      id,
+      m: Array.from({ length: 70 }, (_, i) => ({ role: "USER", content: `message ${i} about the nightly backup` })),
+    }));
+    for (const content of ["Her cat is called Miso", "Works night shifts"]) ok(await gql(`mutation($c: String!) { createMemory(input: { content: $c }) { id } }`, { c: content }));
+    const clientVector = Array.from({ length: 384 }, (_, i) => (i === 3 ? 1 : 0));
+    ok(await gql(`mutation($v: [Float!]) { createMemory(input: { content: "kept as sent", embedding: $v, model: "client-model" }) { id } }`, { v: clientVector }));
+    await until("messages embedded", () => t.db.prisma.backgroundJob.count(), (n) => n === 0);
+    await t.close();
+
+    // The same database, now with a hosted model (slow answers, so the job can be stopped midway).
+    const embedder = createEmbedder(embedderConfig({ EMBEDDINGS_URL: api.url, EMBEDDINGS_MODEL: "all-minilm" }));
+    api.failAll({ delayMs: 300 });
+    const models = () =>
+      t.db.prisma.$queryRaw<{ model: string; n: number }[]>`
+        SELECT embedding_model AS model, count(*)::int AS n FROM (SELECT embedding_model FROM conversation_chunks UNION ALL SELECT embedding_model FROM memories) AS rows GROUP BY 1 ORDER BY 1`;
+    const first = await startTestServer({ db: t.db, background: true, embedder, env: FAST });
+    const job = await until("some rows moved", () => first.db.prisma.backgroundJob.findFirst({ where: { kind: "reembed" } }), (j) => (j?.payload as any)?.done >= 64);
+    expect(job).toMatchObject({ kind: "reembed", payload: { from: ["threadline-hashing-v1"], to: "all-minilm" } });
+    await first.close();
+    const stopped = await first.db.prisma.backgroundJob.findFirstOrThrow({ where: { kind: "reembed" } });
+    expect(stopped.items).toBeLessThan(72);
+    expect(stopped.items).toBeGreaterThan(0);
+
+    api.failAll(undefined);
+    const second = await startTestServer({ db: t.db, background: true, embedder, env: FAST });
+    try {
+      await until("re-embedded", () => second.db.prisma.backgroundJob.count(), (n) => n === 0);
+      expect(await models()).toEqual([
+        { model: "all-minilm", n: 72 },
+        { model: "client-model", n: 1 },
+      ]);
+      const hits = ok(await second.gql(`{ search(query: "cat Miso", kinds: [MEMORY], mode: VECTOR, limit: 1) { node { ... on Memory { content } } } }`, {}, { token })).search;
+      expect(hits).toEqual([{ node: { content: "Her cat is called Miso" } }]);
+    } finally {
+      await second.close();
+    }
+  }, 180_000);
 });
