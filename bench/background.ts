@@ -69,7 +69,7 @@ async function run(background: boolean) {
       conversationIds.push(reply.data.createConversation.id);
     }
     const result = await runLoadOffThread(
-      { module: new URL("./background.ts", import.meta.url).href, exportName: "appendScenario", scenario: "append", data: { conversationIds } },
+      { module: new URL("./background-scenario.ts", import.meta.url).href, exportName: "appendScenario", scenario: "append", data: { conversationIds } },
       { url: server.url, concurrency, durationMs: seconds * 1000, warmupMs: 3000 },
     );
     const written = await db.prisma.message.count();
@@ -82,24 +82,7 @@ async function run(background: boolean) {
   }
 }
 
-export function appendScenario(data: { conversationIds: string[] }, clients: number) {
-  const { conversationIds } = data;
-  return [
-    {
-      name: "append",
-      next(w: number, i: number) {
-        const mine = conversationIds.filter((_, k) => k % clients === w);
-        const r = generator(w * 1_000_003 + i);
-        return {
-          query: `mutation ($id: ID!, $messages: [MessageInput!]!) { appendMessages(conversationId: $id, messages: $messages) { inserted } }`,
-          variables: { id: mine[i % mine.length], messages: Array.from({ length: 10 }, (_, k) => message(r, k, `w${w}i${i}k${k}`)) },
-        };
-      },
-    },
-  ];
-}
-
-if (process.argv[1]?.endsWith("background.ts")) {
+{
   const off = await run(false);
   const on = await run(true);
   console.log("| background embedding | appendMessages calls/s | p50 ms | p95 ms | messages written | embedded meanwhile |\n|---|---|---|---|---|---|");
