@@ -11,7 +11,7 @@ export interface Config {
   dataDir: string;
   seed: boolean;
   auth: AuthConfig;
-  limits: { maxDepth: number; maxAliases: number; maxCost: number; maxRequestBytes: number };
+  limits: QueryLimits & { maxRequestBytes: number };
   /** Subscription events: in-process, or through Redis so that several instances share them. */
   events: { redisUrl?: string; channelPrefix: string };
   /** Which model embeds text on the server (THREADLINE_EMBEDDER). */
@@ -37,6 +37,20 @@ export type AuthConfig =
       issuer?: string;
       audience?: string;
     };
+
+/** What an operation may be before it runs (server/limits.ts, docs/API.md). */
+export interface QueryLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxCost: number;
+  /** Lexical tokens of the document (MAX_QUERY_TOKENS). */
+  maxTokens: number;
+  maxDirectives: number;
+  /** Fields, fragment spreads and inline fragments of an operation with its fragments expanded. */
+  maxFields: number;
+  /** Fields answering under one response name at one place, and fragment spreads in one selection. */
+  maxRepeats: number;
+}
 
 export class ConfigError extends Error {}
 
@@ -146,6 +160,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       // As GitHub's GraphQL API: at most 500,000 nodes (there, pages are also at most 100).
       maxCost: integer(env, "MAX_QUERY_COST", 500_000, 100, 100_000_000),
       maxRequestBytes: integer(env, "MAX_REQUEST_BYTES", 25_000_000, 1_000, 1_000_000_000),
+      // Parsing and validation stay linear and small whatever the request (docs/design/hardening.md).
+      maxTokens: integer(env, "MAX_QUERY_TOKENS", 5_000, 100, 1_000_000),
+      maxDirectives: integer(env, "MAX_QUERY_DIRECTIVES", 50, 1, 10_000),
+      maxFields: integer(env, "MAX_QUERY_FIELDS", 1_500, 10, 1_000_000),
+      maxRepeats: integer(env, "MAX_QUERY_REPEATS", 15, 2, 10_000),
     },
     events: { redisUrl, channelPrefix: env.REDIS_CHANNEL_PREFIX ?? "threadline:" },
     embedder,

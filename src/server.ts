@@ -13,6 +13,7 @@ import { useErrorCodes } from "./server/error-codes.ts";
 import { useAccessLog, describeOperation } from "./server/access-log.ts";
 import { useMetrics } from "./server/metrics.ts";
 import { persistedQueryFor, usePersisted } from "./server/persisted-operations.ts";
+import { authenticateFirst } from "./server/authentication.ts";
 import type { Logger } from "./logger.ts";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -46,10 +47,11 @@ query Overview {
 
 export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
   const { config, prisma, events, logger } = deps;
+  const authentication = authenticateFirst(deps.authenticator);
   return createYoga({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    context: createContextFactory(deps),
+    context: (initial) => createContextFactory({ ...deps, authenticator: authentication.forRequest(initial.request) })(initial),
     landingPage: false,
     // Self-contained GraphiQL (no CDN), so it works offline; subscriptions over graphql-ws.
     renderGraphiQL,
@@ -83,6 +85,7 @@ export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
     // Persisted operations are sent as { documentId, variables }.
     ...(config.persistedOperations ? { extraParamNames: ["documentId"] } : {}),
     plugins: [
+      authentication.plugin,
       ...(config.persistedOperations ? [usePersisted(config.persistedOperations)] : []),
       useLimits(config.limits),
       useErrorCodes(),
@@ -100,6 +103,12 @@ export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
   });
 }
 
+/** An HTTP status means nothing on a socket: keep the code, drop the transport detail. */
+function withoutHttpStatus(error: GraphQLError): GraphQLError {
+  const { http: _status, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, { nodes: error.nodes, positions: error.positions, source: error.source, extensions });
+}
+
 export type GraphQLHandler = ReturnType<typeof createGraphQLHandler>;
 
 export interface RunningServer {
@@ -113,7 +122,8 @@ export interface RunningServer {
 export async function startServer(deps: ServerDeps & { logger: Logger }, { host, port }: { host: string; port: number }): Promise<RunningServer> {
   const yoga = createGraphQLHandler(deps);
   const server = http.createServer(yoga);
-  const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH });
+  // A WebSocket message is bounded like an HTTP body: a larger one closes the socket (1009) unparsed.
+  const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: deps.config.limits.maxRequestBytes });
 
   const wsCleanup = useServer(
     {
@@ -134,23 +144,21 @@ export async function startServer(deps: ServerDeps & { logger: Logger }, { host,
           connectionParams: ctx.connectionParams,
         });
         if (typeof query !== "string") return refuse([query]);
-        let document;
-        try {
-          document = parse(query);
-        } catch (error) {
-          return refuse([classifyError(error, { exposeInternals: true })]);
-        }
-        const errors = validate(schema, document);
-        if (errors.length > 0) return refuse(errors.map((e: GraphQLError) => classifyError(e, { exposeInternals: true })));
+        // Who is asking comes first: nothing is parsed for a subscriber without a valid credential.
         let contextValue;
         try {
           contextValue = await contextFactory();
         } catch (error) {
-          // An HTTP status means nothing on a socket: keep the code, drop the transport detail.
-          const classified = classifyError(error, { exposeInternals: false });
-          const { http: _status, ...extensions } = classified.extensions;
-          return refuse([new GraphQLError(classified.message, { extensions })]);
+          return refuse([withoutHttpStatus(classifyError(error, { exposeInternals: false }))]);
         }
+        let document;
+        try {
+          document = parse(query);
+        } catch (error) {
+          return refuse([withoutHttpStatus(classifyError(error, { exposeInternals: true }))]);
+        }
+        const errors = validate(schema, document);
+        if (errors.length > 0) return refuse(errors.map((e: GraphQLError) => withoutHttpStatus(classifyError(e, { exposeInternals: true }))));
         deps.logger.info(`WS ${what}`);
         return {
           schema,
