@@ -14,6 +14,8 @@ export interface Config {
   limits: QueryLimits & { maxRequestBytes: number };
   /** Subscription events: in-process, or through Redis so that several instances share them. */
   events: { redisUrl?: string; channelPrefix: string };
+  /** Live subscriptions: how many a WebSocket connection and a user may hold, how often their credential is checked again. */
+  subscriptions: { maxPerConnection: number; maxPerUser: number; recheckMs: number };
   /** Which model embeds text on the server (THREADLINE_EMBEDDER). */
   embedder: EmbedderName;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -167,6 +169,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxRepeats: integer(env, "MAX_QUERY_REPEATS", 15, 2, 10_000),
     },
     events: { redisUrl, channelPrefix: env.REDIS_CHANNEL_PREFIX ?? "threadline:" },
+    subscriptions: {
+      maxPerConnection: integer(env, "MAX_SUBSCRIPTIONS_PER_CONNECTION", 20, 1, 10_000),
+      maxPerUser: integer(env, "MAX_SUBSCRIPTIONS_PER_USER", 50, 1, 100_000),
+      // Revocations and deletions end subscriptions at once (an event); this catches what an event missed.
+      recheckMs: integer(env, "SUBSCRIPTION_RECHECK_MS", 60_000, 1_000, 3_600_000),
+    },
     embedder,
     logLevel,
     metricsPath,

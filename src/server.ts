@@ -14,6 +14,8 @@ import { useAccessLog, describeOperation } from "./server/access-log.ts";
 import { useMetrics } from "./server/metrics.ts";
 import { persistedQueryFor, usePersisted } from "./server/persisted-operations.ts";
 import { authenticateFirst } from "./server/authentication.ts";
+import { useSubscriptionGuard } from "./server/subscription-guard.ts";
+import { tooManySubscriptions } from "./events/pubsub.ts";
 import type { Logger } from "./logger.ts";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -88,6 +90,7 @@ export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
       authentication.plugin,
       ...(config.persistedOperations ? [usePersisted(config.persistedOperations)] : []),
       useLimits(config.limits),
+      useSubscriptionGuard({ authenticator: deps.authenticator, pubsub: events.pubsub, recheckMs: config.subscriptions.recheckMs }),
       useErrorCodes(),
       // After useErrorCodes: it logs the codes clients see. Probes and scrapes only at debug level.
       useAccessLog(logger, { probes: ["/health", "/ready", ...(config.metricsPath ? [config.metricsPath] : [])] }),
@@ -144,6 +147,11 @@ export async function startServer(deps: ServerDeps & { logger: Logger }, { host,
           connectionParams: ctx.connectionParams,
         });
         if (typeof query !== "string") return refuse([query]);
+        // ctx.subscriptions holds this connection's operations in flight, this one included.
+        const { maxPerConnection } = deps.config.subscriptions;
+        if (Object.keys(ctx.subscriptions).length > maxPerConnection) {
+          return refuse([tooManySubscriptions(`At most ${maxPerConnection} operations at once on one connection: end one before starting another`)]);
+        }
         // Who is asking comes first: nothing is parsed for a subscriber without a valid credential.
         let contextValue;
         try {

@@ -3,22 +3,31 @@
 import { builder } from "../../builder.ts";
 import { ownedBy } from "../../auth/ownership.ts";
 import { ownConversationId } from "./mutations.ts";
+import { MessageRef } from "./types.ts";
+import { readOnce, type MessagesAddedEvent } from "../../events/pubsub.ts";
 
 builder.subscriptionField("messageAdded", (t) =>
-  t.prismaField({
-    type: "Message",
+  t.field({
+    type: MessageRef,
     nullable: true,
     description: "Every new message of the viewer's (in one conversation, if given). Null if deleted before delivery.",
     args: { conversationId: t.arg.id() },
     subscribe: async (_root, args, context) => {
       const only = args.conversationId ? await ownConversationId(context, args.conversationId) : undefined;
       // One event per write; the subscriber receives its messages one by one, in order.
-      return context.pubsub.subscribe("messageAdded", context.viewer.id, ({ conversationId, messageIds }) =>
-        only === undefined || conversationId === only ? messageIds.map((messageId) => ({ messageId, conversationId })) : [],
+      return context.pubsub.subscribe("messageAdded", context.viewer.id, (event) =>
+        only === undefined || event.conversationId === only ? event.messageIds.map((messageId) => ({ messageId, event })) : [],
       );
     },
-    resolve: (query, event, _args, context) =>
-      context.prisma.message.findFirst({ ...query, where: { id: event.messageId, ...ownedBy.message(context.viewer.id) } }),
+    // The event's messages are read once for all of the viewer's subscribers (one statement per write);
+    // the fields each subscriber selected beyond the message's own are loaded for it.
+    resolve: async ({ messageId, event }: { messageId: string; event: MessagesAddedEvent }, _args, context) => {
+      const messages = await readOnce(event, async () => {
+        const rows = await context.prisma.message.findMany({ where: { id: { in: event.messageIds }, ...ownedBy.message(context.viewer.id) } });
+        return new Map(rows.map((row) => [row.id, row]));
+      });
+      return messages.get(messageId) ?? null;
+    },
   }),
 );
 
