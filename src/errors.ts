@@ -77,6 +77,8 @@ export function classifyError(error: unknown, { exposeInternals }: { exposeInter
     const cause = (original.meta as { driverAdapterError?: { cause?: { originalCode?: string; message?: string } } } | undefined)
       ?.driverAdapterError?.cause;
     const sqlState = cause?.originalCode ?? "";
+    if (sqlState === "40P01" || sqlState === "40001") return rebuild("CONFLICT", "A concurrent change to the same objects won: try again");
+    if (sqlState === "57014") return rebuild("QUERY_TOO_COMPLEX", "The operation took longer than the database allows (statement timeout)");
     if (sqlState === "23505") return rebuild("CONFLICT", "An object with the same unique values already exists");
     if (sqlState.startsWith("22") || sqlState.startsWith("23")) {
       // Class 22 is a data exception, class 23 an integrity violation: the input was not acceptable.
