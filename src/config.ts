@@ -24,6 +24,12 @@ export interface Config {
   /** Where Prometheus metrics are served (METRICS_PATH); off when unset. */
   metricsPath?: string;
   shutdownTimeoutMs: number;
+  /** PostgreSQL's statement_timeout for the server's connections (DATABASE_STATEMENT_TIMEOUT_MS; 0 = none). */
+  statementTimeoutMs: number;
+  /** Origins whose browser pages may call the API with credentials (CORS_ORIGINS); undefined = the default policy. */
+  corsOrigins?: string[];
+  /** Requests per user and per API key: a token bucket of `burst`, refilled at `perMinute`; 0 = off. */
+  rateLimit: { perMinute: number; burst: number };
 }
 
 export type AuthConfig =
@@ -89,6 +95,22 @@ function url(env: NodeJS.ProcessEnv, name: string): URL | undefined {
     throw new ConfigError(`${name} must be an http:// or https:// URL, got "${raw}"`);
   }
   return parsed;
+}
+
+function corsOrigins(env: NodeJS.ProcessEnv): string[] | undefined {
+  const raw = env.CORS_ORIGINS;
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const origins = raw.split(",").map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {}
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(`CORS_ORIGINS must be comma-separated origins like https://app.example.com (no path, no trailing slash), got "${origin}"`);
+    }
+  }
+  return origins;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -180,5 +202,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsPath,
     persistedOperations,
     shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
+    statementTimeoutMs: integer(env, "DATABASE_STATEMENT_TIMEOUT_MS", 30_000, 0, 3_600_000),
+    corsOrigins: corsOrigins(env),
+    rateLimit: {
+      perMinute: integer(env, "RATE_LIMIT_PER_MINUTE", nodeEnv === "production" ? 600 : 0, 0, 1_000_000),
+      burst: integer(env, "RATE_LIMIT_BURST", 100, 1, 1_000_000),
+    },
   };
 }

@@ -9,11 +9,12 @@ import { schema } from "./schema/index.ts";
 import { createContextFactory, type ServerDeps } from "./context.ts";
 import { classifyError } from "./errors.ts";
 import { useLimits } from "./server/limits.ts";
-import { useErrorCodes } from "./server/error-codes.ts";
+import { errorBody, useErrorCodes } from "./server/error-codes.ts";
 import { useAccessLog, describeOperation } from "./server/access-log.ts";
 import { useMetrics } from "./server/metrics.ts";
 import { persistedQueryFor, usePersisted } from "./server/persisted-operations.ts";
 import { authenticateFirst } from "./server/authentication.ts";
+import { createRateLimiter } from "./server/rate-limit.ts";
 import { useSubscriptionGuard } from "./server/subscription-guard.ts";
 import { tooManySubscriptions } from "./events/pubsub.ts";
 import type { Logger } from "./logger.ts";
@@ -49,7 +50,7 @@ query Overview {
 
 export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
   const { config, prisma, events, logger } = deps;
-  const authentication = authenticateFirst(deps.authenticator);
+  const authentication = authenticateFirst(deps.authenticator, createRateLimiter(config.rateLimit));
   return createYoga({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -65,6 +66,13 @@ export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
       ...(config.auth.mode === "jwt" ? { headers: JSON.stringify({ Authorization: "Bearer <token or tl_ API key>" }, null, 2) } : {}),
     },
     healthCheckEndpoint: "/health",
+    // Browsers may call with credentials only from CORS_ORIGINS. Without it: in production no
+    // cross-origin access at all; elsewhere any origin, without credentials.
+    cors: config.corsOrigins
+      ? { origin: config.corsOrigins, credentials: true, allowedHeaders: ["authorization", "content-type"], methods: ["GET", "POST"] }
+      : config.env === "production"
+        ? false
+        : { origin: "*", credentials: false },
     // Larger bodies are refused while they arrive (HTTP 413), not after being buffered.
     maxRequestBodySize: config.limits.maxRequestBytes,
     maskedErrors: {
@@ -125,6 +133,16 @@ export interface RunningServer {
 export async function startServer(deps: ServerDeps & { logger: Logger }, { host, port }: { host: string; port: number }): Promise<RunningServer> {
   const yoga = createGraphQLHandler(deps);
   const server = http.createServer(yoga);
+  // Headers too large (431) or a malformed request: answer with a body that carries a code, as Yoga does.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const [status, reason, message] =
+      error.code === "HPE_HEADER_OVERFLOW"
+        ? [431, "Request Header Fields Too Large", "The request's headers are too large"]
+        : [400, "Bad Request", "The request is not valid HTTP"];
+    const body = errorBody(status, message);
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
   // A WebSocket message is bounded like an HTTP body: a larger one closes the socket (1009) unparsed.
   const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: deps.config.limits.maxRequestBytes });
 

@@ -3,17 +3,21 @@
 // credential costs a signature check (or one indexed lookup) and nothing more. The context reuses
 // the verdict instead of authenticating twice.
 import type { Plugin } from "graphql-yoga";
-import type { Authenticator } from "../auth/viewer.ts";
+import { hashApiKey, type Authenticator } from "../auth/viewer.ts";
+import type { RateLimiter } from "./rate-limit.ts";
 
 type Verdict = ReturnType<Authenticator["viewerFor"]>;
 
-export function authenticateFirst(authenticator: Authenticator) {
+export function authenticateFirst(authenticator: Authenticator, limiter?: RateLimiter) {
   const verdicts = new WeakMap<Request, Verdict>();
   const plugin: Plugin = {
     async onParams({ request }) {
-      const verdict = authenticator.viewerFor(request.headers.get("authorization") ?? undefined);
+      const authorization = request.headers.get("authorization") ?? undefined;
+      const verdict = authenticator.viewerFor(authorization);
       verdicts.set(request, verdict);
-      await verdict; // throws UNAUTHENTICATED (HTTP 401) before the document is parsed
+      const { user, credential } = await verdict; // throws UNAUTHENTICATED (HTTP 401) before the document is parsed
+      // Each API key has its own bucket (an ingest job), the person's tokens share the user's.
+      limiter?.take(credential === "apiKey" ? `key:${hashApiKey(authorization!.replace(/^Bearer\s+/i, "").trim())}` : `user:${user.id}`);
     },
   };
   /** The authenticator for one request's context: the verdict already reached for it, if any. */
