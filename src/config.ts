@@ -1,5 +1,6 @@
 // Every environment variable Threadline reads, parsed and validated once at start-up.
 import { embedderNamed, type EmbedderName } from "./search/embedders/index.ts";
+import { DEFAULT_SEARCH_TUNING, type SearchTuning } from "./search/tuning.ts";
 import { loadPersistedOperations, PersistedOperationsError, type PersistedOperations } from "./server/persisted-operations.ts";
 
 export interface Config {
@@ -11,6 +12,8 @@ export interface Config {
   dataDir: string;
   seed: boolean;
   auth: AuthConfig;
+  /** How long a credential's viewer is remembered between requests (VIEWER_CACHE_MS; 0: look it up every time). */
+  viewerCacheMs: number;
   limits: QueryLimits & { maxRequestBytes: number };
   /** Subscription events: in-process, or through Redis so that several instances share them. */
   events: { redisUrl?: string; channelPrefix: string };
@@ -18,6 +21,8 @@ export interface Config {
   subscriptions: { maxPerConnection: number; maxPerUser: number; recheckMs: number };
   /** Which model embeds text on the server (THREADLINE_EMBEDDER). */
   embedder: EmbedderName;
+  /** When vector search compares a user's rows exactly and how it walks the HNSW index otherwise. */
+  search: SearchTuning;
   logLevel: "debug" | "info" | "warn" | "error";
   /** Trusted documents by id (PERSISTED_OPERATIONS), and whether only they run (PERSISTED_OPERATIONS_ONLY). */
   persistedOperations?: PersistedOperations;
@@ -198,6 +203,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       recheckMs: integer(env, "SUBSCRIPTION_RECHECK_MS", 60_000, 1_000, 3_600_000),
     },
     embedder,
+    search: {
+      exactScanMax: integer(env, "SEARCH_EXACT_SCAN_MAX", DEFAULT_SEARCH_TUNING.exactScanMax, 0, 10_000_000),
+      efSearch: integer(env, "SEARCH_HNSW_EF_SEARCH", DEFAULT_SEARCH_TUNING.efSearch, 1, 1_000),
+      maxScanTuples: integer(env, "SEARCH_HNSW_MAX_SCAN_TUPLES", DEFAULT_SEARCH_TUNING.maxScanTuples, 1, 100_000_000),
+    },
     logLevel,
     metricsPath,
     persistedOperations,
@@ -208,5 +218,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       perMinute: integer(env, "RATE_LIMIT_PER_MINUTE", nodeEnv === "production" ? 600 : 0, 0, 1_000_000),
       burst: integer(env, "RATE_LIMIT_BURST", 100, 1, 1_000_000),
     },
+    viewerCacheMs: integer(env, "VIEWER_CACHE_MS", 10_000, 0, 300_000),
   };
 }

@@ -7,6 +7,7 @@ import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { GraphQLError } from "graphql";
 import { schema } from "./schema/index.ts";
 import { createContextFactory, type ServerDeps } from "./context.ts";
+import { cachedAuthenticator } from "./auth/viewer-cache.ts";
 import { classifyError } from "./errors.ts";
 import { useLimits } from "./server/limits.ts";
 import { errorBody, useErrorCodes } from "./server/error-codes.ts";
@@ -50,11 +51,14 @@ query Overview {
 
 export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
   const { config, prisma, events, logger } = deps;
-  const authentication = authenticateFirst(deps.authenticator, createRateLimiter(config.rateLimit));
+  const viewers = cachedAuthenticator(deps.authenticator, events.pubsub, config.viewerCacheMs);
+  const authentication = authenticateFirst(viewers, createRateLimiter(config.rateLimit));
   return createYoga({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    context: (initial) => createContextFactory({ ...deps, authenticator: authentication.forRequest(initial.request) })(initial),
+    // Viewers are remembered briefly per credential, and forgotten on every instance when it is revoked;
+    // authenticateFirst looked the viewer up before parsing; the context finds it in the cache.
+    context: createContextFactory(deps, viewers),
     landingPage: false,
     // Self-contained GraphiQL (no CDN), so it works offline; subscriptions over graphql-ws.
     renderGraphiQL,

@@ -22,16 +22,19 @@ export interface ActionUpdatedEvent {
   conversationId: string;
 }
 
-/** One of the user's credentials was revoked, or the user deleted: live subscriptions check theirs again. */
+/** A user's credentials changed (an API key revoked, the account deleted): forget what was cached for them. */
 export interface CredentialsChangedEvent {
-  reason: "apiKeyRevoked" | "userDeleted";
+  userId: string;
 }
+
+/** The topic that carries CredentialsChangedEvent for every user (to every instance, through Redis). */
+export const ALL_USERS = "*";
 
 export type Events = {
   messageAdded: MessagesAddedEvent;
+  credentialsChanged: CredentialsChangedEvent;
   conversationUpdated: ConversationUpdatedEvent;
   actionUpdated: ActionUpdatedEvent;
-  credentialsChanged: CredentialsChangedEvent;
 };
 
 /** Live subscriptions one user may hold on one instance, unless configured (MAX_SUBSCRIPTIONS_PER_USER). */

@@ -7,7 +7,7 @@ import { decodeJwt } from "jose";
 import { GraphQLError, type ExecutionResult } from "graphql";
 import { Repeater, type Plugin } from "graphql-yoga";
 import type { Authenticator } from "../auth/viewer.ts";
-import type { PubSub } from "../events/pubsub.ts";
+import { ALL_USERS, type PubSub } from "../events/pubsub.ts";
 import { classifyError, unauthenticated } from "../errors.ts";
 
 interface GuardedContext {
@@ -40,6 +40,12 @@ const isAsyncIterable = (value: unknown): value is AsyncIterable<ExecutionResult
   typeof value === "object" && value !== null && Symbol.asyncIterator in value;
 
 export function useSubscriptionGuard({ authenticator, pubsub, recheckMs }: { authenticator: Authenticator; pubsub: PubSub; recheckMs: number }): Plugin {
+  // One listener for the server: userId → the checks of that user's live subscriptions here.
+  const checks = new Map<string, Set<() => Promise<void>>>();
+  const changes = pubsub.subscribe("credentialsChanged", ALL_USERS);
+  void (async () => {
+    for await (const { userId } of changes) await Promise.all([...(checks.get(userId) ?? [])].map((check) => check()));
+  })().catch(() => {});
   return {
     onSubscribe({ args }) {
       const context = args.contextValue as GuardedContext;
@@ -82,10 +88,8 @@ export function useSubscriptionGuard({ authenticator, pubsub, recheckMs }: { aut
         else timers.push(setTimeout(expired, Math.min(left, 2 ** 31 - 1)));
       }
       // Revocations and deletions of this user's credentials, from any instance.
-      const changes = pubsub.subscribe("credentialsChanged", who.viewerId);
-      void (async () => {
-        for await (const _change of changes) await check();
-      })().catch(() => {});
+      const mine = checks.get(who.viewerId) ?? new Set();
+      checks.set(who.viewerId, mine.add(check));
 
       const stopped = stop.then(() => ({ done: true as const, value: undefined }));
       try {
@@ -96,7 +100,8 @@ export function useSubscriptionGuard({ authenticator, pubsub, recheckMs }: { aut
         }
       } finally {
         timers.forEach(clearInterval);
-        await changes.return();
+        mine.delete(check);
+        if (mine.size === 0 && checks.get(who.viewerId) === mine) checks.delete(who.viewerId);
         stop();
         await iterator.return?.();
       }

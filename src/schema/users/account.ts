@@ -40,8 +40,7 @@ builder.mutationField("deleteViewer", (t) =>
         await tx.user.delete({ where: { id } });
         return { externalId, conversations, messages, memories };
       });
-      // Live subscriptions of the account end, on every instance (server/subscription-guard.ts).
-      context.pubsub.publish("credentialsChanged", id, { reason: "userDeleted" });
+      context.credentialsChanged(id);
       return deleted;
     },
   }),

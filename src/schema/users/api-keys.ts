@@ -45,8 +45,7 @@ builder.mutationField("revokeApiKey", (t) =>
       requirePerson(context, "revoke API keys");
       const id = await requireOwned(context, "ApiKey", args.id);
       await context.prisma.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
-      // Live subscriptions opened with it end, on every instance (server/subscription-guard.ts).
-      context.pubsub.publish("credentialsChanged", context.viewer.id, { reason: "apiKeyRevoked" });
+      context.credentialsChanged(context.viewer.id);
       return context.prisma.apiKey.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
