@@ -31,7 +31,7 @@ import { badInput, tooComplex } from "../errors.ts";
 
 /** Where a list field that is neither paginated nor limited by an argument declares how many items it returns at most. */
 export const LIST_CAP_EXTENSION = "maxItems";
-/** Objects counted for a list field that declares no cap: the most a page may hold. */
+/** Objects counted for a list field without `first` and no declared cap: the most a list returns (schema/lists.ts). */
 export const UNDECLARED_LIST_CAP = PAGE_LIMITS.max;
 
 const isConnection = (type: GraphQLCompositeType) => type.name.endsWith("Connection") && isObjectType(type) && "edges" in type.getFields();
@@ -51,6 +51,7 @@ function width(definition: GraphQLField<unknown, unknown>, args: Record<string, 
     return typeof page === "number" ? page : PAGE_LIMITS.default;
   }
   if (!isListType(getNullableType(definition.type))) return 1;
+  if (typeof args.first === "number") return Math.max(0, args.first); // a capped list (schema/lists.ts)
   if (typeof args.limit === "number") return Math.max(0, args.limit);
   if (Array.isArray(args.ids)) return args.ids.length;
   const cap = definition.extensions?.[LIST_CAP_EXTENSION];
