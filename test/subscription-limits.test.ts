@@ -91,7 +91,8 @@ describe("caps and shared reads", () => {
       );
       await Promise.all(streams.map((s) => s.close()));
       expect(slowestHealthMs).toBeLessThan(1000);
-      return counted.statements.filter((sql) => /FROM "public"\."messages"/.test(sql) && /SELECT/.test(sql)).length;
+      const reads = counted.statements.filter((sql) => /FROM "public"\."messages"/.test(sql) && /SELECT/.test(sql));
+      return reads.length;
     };
     const one = await run(1);
     const four = await run(4);

@@ -148,18 +148,21 @@ export function inProcessEvents(options: PubSubOptions = {}): EventBus {
   return { pubsub: pubsubOver(new EventTarget() as PubSubEventTarget, options), description: "in-process", check: async () => {}, close: async () => {} };
 }
 
-const reads = new WeakMap<object, Promise<unknown>>();
+const reads = new WeakMap<object, Map<string, Promise<unknown>>>();
 
 /**
  * What `load` reads for this event, read once however many subscribers receive it: every local
  * subscriber of a topic is handed the same event object (in-process and through Redis alike).
+ * `shape` tells reads of different selections apart (subscribers selecting the same fields share one).
  */
-export function readOnce<T>(event: object, load: () => Promise<T>): Promise<T> {
-  let read = reads.get(event) as Promise<T> | undefined;
+export function readOnce<T>(event: object, shape: string, load: () => Promise<T>): Promise<T> {
+  let byShape = reads.get(event);
+  if (!byShape) reads.set(event, (byShape = new Map()));
+  let read = byShape.get(shape) as Promise<T> | undefined;
   if (!read) {
     read = load();
-    reads.set(event, read);
-    read.catch(() => reads.delete(event)); // a failed read is tried again by the next subscriber
+    byShape.set(shape, read);
+    read.catch(() => byShape.delete(shape)); // a failed read is tried again by the next subscriber
   }
   return read;
 }

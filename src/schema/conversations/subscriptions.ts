@@ -3,12 +3,11 @@
 import { builder } from "../../builder.ts";
 import { ownedBy } from "../../auth/ownership.ts";
 import { ownConversationId } from "./mutations.ts";
-import { MessageRef } from "./types.ts";
 import { readOnce, type MessagesAddedEvent } from "../../events/pubsub.ts";
 
 builder.subscriptionField("messageAdded", (t) =>
-  t.field({
-    type: MessageRef,
+  t.prismaField({
+    type: "Message",
     nullable: true,
     description: "Every new message of the viewer's (in one conversation, if given). Null if deleted before delivery.",
     args: { conversationId: t.arg.id() },
@@ -19,11 +18,13 @@ builder.subscriptionField("messageAdded", (t) =>
         only === undefined || event.conversationId === only ? event.messageIds.map((messageId) => ({ messageId, event })) : [],
       );
     },
-    // The event's messages are read once for all of the viewer's subscribers (one statement per write);
-    // the fields each subscriber selected beyond the message's own are loaded for it.
-    resolve: async ({ messageId, event }: { messageId: string; event: MessagesAddedEvent }, _args, context) => {
-      const messages = await readOnce(event, async () => {
-        const rows = await context.prisma.message.findMany({ where: { id: { in: event.messageIds }, ...ownedBy.message(context.viewer.id) } });
+    // A write's messages are read with one statement for all of the viewer's subscribers that select
+    // the same fields (a client's subscriptions usually do), not one per message per subscriber.
+    resolve: async (query, item, _args, context) => {
+      const { messageId, event } = item as unknown as { messageId: string; event: MessagesAddedEvent };
+      const messages = await readOnce(event, JSON.stringify(query), async () => {
+        const shaped = "select" in query && query.select ? { ...query, select: { ...query.select, id: true } } : query; // rows found by id
+        const rows = await context.prisma.message.findMany({ ...shaped, where: { id: { in: event.messageIds }, ...ownedBy.message(context.viewer.id) } });
         return new Map(rows.map((row) => [row.id, row]));
       });
       return messages.get(messageId) ?? null;
