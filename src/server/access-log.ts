@@ -10,8 +10,9 @@ interface Entry {
 }
 
 /** "mutation appendMessages", or for an anonymous operation its kind and first field: "query { viewer }". */
-export function describeOperation(query: string | undefined, operationName: string | undefined | null): string {
-  if (!query) return "(no query)";
+export function describeOperation(query: unknown, operationName: unknown): string {
+  if (typeof query !== "string" || !query) return "(no query)";
+  if (typeof operationName !== "string") operationName = undefined;
   const head = /^\s*(query|mutation|subscription)?\s*([_A-Za-z][_0-9A-Za-z]*)?/.exec(query.replace(/#[^\n]*/g, ""));
   const kind = head?.[1] ?? "query";
   if (operationName) return `${kind} ${operationName}`;

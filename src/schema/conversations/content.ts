@@ -12,14 +12,21 @@ export function contentHash(content: string): string {
 
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`)\]}]+/gi;
 
+/** Links recorded per message: the first ones in the text (a message of 74,000 URLs is not 74,000 rows). */
+export const MAX_LINKS_PER_MESSAGE = 100;
+/** Longer URLs stay in the text but are not recorded: (message, url) is a unique index, whose rows are at most ~2.7 KB. */
+export const MAX_LINK_BYTES = 2_000;
+
 /** The distinct http(s) URLs in a text, with their host names; trailing sentence punctuation is not part of a URL. */
 export function extractLinks(content: string): { url: string; domain: string }[] {
   const seen = new Map<string, string>();
   for (const match of content.matchAll(URL_PATTERN)) {
+    if (seen.size >= MAX_LINKS_PER_MESSAGE) break;
     const candidate = match[0].replace(/[.,;:!?]+$/, "");
+    if (candidate.length > MAX_LINK_BYTES) continue;
     try {
       const url = new URL(candidate);
-      if (!seen.has(url.href)) seen.set(url.href, url.hostname.toLowerCase());
+      if (!seen.has(url.href) && Buffer.byteLength(url.href) <= MAX_LINK_BYTES) seen.set(url.href, url.hostname.toLowerCase());
     } catch {
       // Not a parseable URL after all: leave it in the text, record no link.
     }

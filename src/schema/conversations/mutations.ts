@@ -3,7 +3,7 @@ import { builder } from "../../builder.ts";
 import type { Context } from "../../context.ts";
 import { requireOwned } from "../ids.ts";
 import { ConversationStatusEnum } from "../enums.ts";
-import { checkRange, checkText, jsonInput, unlessNull } from "../inputs.ts";
+import { checkRange, checkText, checkIndexedText, jsonInput, unlessNull } from "../inputs.ts";
 
 const ContentSourceInput = builder.inputType("ContentSourceInput", {
   description: "What an agent conversation discusses (seed 002).",
@@ -49,13 +49,13 @@ function conversationData(input: ConversationInput) {
   return {
     title: checkText(input.title, "input.title", { maxLength: 1000, allowEmpty: true }),
     description: checkText(input.description, "input.description", { allowEmpty: true }),
-    sessionId: input.sessionId,
-    projectPath: input.projectPath,
+    sessionId: checkIndexedText(input.sessionId, "input.sessionId"),
+    projectPath: checkIndexedText(input.projectPath, "input.projectPath"),
     status: unlessNull(input.status),
     ...(source === undefined
       ? {}
       : {
-          contentType: source?.type ?? null,
+          contentType: checkIndexedText(source?.type, "input.contentSource.type") ?? null,
           contentTitle: checkText(source?.title, "input.contentSource.title", { maxLength: 500 }) ?? null,
           contentBody: source?.body ?? null,
           contentUrl: source?.url ?? null,

@@ -3,7 +3,9 @@
 import { builder } from "../../builder.ts";
 import { badInput, notFound } from "../../errors.ts";
 import type { Context } from "../../context.ts";
-import type { Prisma } from "../../generated/prisma/client.ts";
+import { Prisma } from "../../generated/prisma/client.ts";
+import { encodeGlobalID } from "@pothos/plugin-relay";
+import { retryingTransaction } from "../../db/transaction.ts";
 import { checkVector } from "../../search/vectors.ts";
 import { checkModelSize } from "../../search/stored.ts";
 import { ownedNodeKeys } from "../../auth/node-access.ts";
@@ -212,22 +214,28 @@ builder.mutationField("mergeMemories", (t) =>
     resolve: async (_root, args, context) => {
       const keepId = await requireOwned(context, "Memory", args.keepId, "keepId");
       if (args.mergeIds.length === 0 || args.mergeIds.length > MAX_LIST) throw badInput(`mergeIds must hold 1 to ${MAX_LIST} ids`, "mergeIds");
-      const mergeIds = args.mergeIds.map((id, i) => decodeId(id, "Memory", `mergeIds[${i}]`));
+      const mergeIds = [...new Set(args.mergeIds.map((id, i) => decodeId(id, "Memory", `mergeIds[${i}]`)))];
       if (mergeIds.includes(keepId)) throw badInput("mergeIds must not include keepId", "mergeIds");
-      const memories = await context.prisma.memory.findMany({ where: { id: { in: [keepId, ...mergeIds] }, userId: context.viewer.id, deletedAt: null } });
-      const kept = memories.find((m) => m.id === keepId);
-      if (!kept) throw badInput("keepId is deleted: restore it first", "keepId");
-      const missing = mergeIds.findIndex((id) => !memories.some((m) => m.id === id));
-      if (missing >= 0) throw notFound("Memory", args.mergeIds[missing]);
       const content = checkText(args.content, "content", { maxLength: 100_000 }) ?? undefined;
       const embedding = content === undefined ? undefined : await embeddingFor(context, {}, content);
+      const all = [keepId, ...mergeIds];
 
-      const conflicts: Record<string, unknown[]> = {};
-      for (const field of ["content", "summary", "kind"] as const) {
-        const values = [...new Set(memories.map((m) => m[field]))];
-        if (values.length > 1) conflicts[field] = values;
-      }
-      const recordId = await context.prisma.$transaction(async (tx) => {
+      // Checked and written under row locks taken in one order (by id), so two merges of the same
+      // memories (keep A merge B ‖ keep B merge A) run one after the other: the second finds its
+      // memories merged away and fails, and nothing is lost.
+      const recordId = await retryingTransaction(context.prisma, async (tx) => {
+        await tx.$queryRaw`
+          SELECT id FROM memories WHERE id IN (${Prisma.join(all)}) AND user_id = ${context.viewer.id} ORDER BY id FOR UPDATE`;
+        const memories = await tx.memory.findMany({ where: { id: { in: all }, userId: context.viewer.id, deletedAt: null } });
+        const kept = memories.find((m) => m.id === keepId);
+        if (!kept) throw badInput("keepId is deleted: restore it first", "keepId");
+        const missing = mergeIds.findIndex((id) => !memories.some((m) => m.id === id));
+        if (missing >= 0) throw notFound("Memory", encodeGlobalID("Memory", mergeIds[missing]));
+        const conflicts: Record<string, unknown[]> = {};
+        for (const field of ["content", "summary", "kind"] as const) {
+          const values = [...new Set(memories.map((m) => m[field]))];
+          if (values.length > 1) conflicts[field] = values;
+        }
         await tx.memory.update({
           where: { id: keepId },
           data: {
