@@ -24,6 +24,7 @@ export const ConversationRef = builder.prismaNode("Conversation", {
   nullable: true,
   authScopes: (conversation) => ({ owner: conversation.userId }),
   fields: (t) => ({
+    externalId: t.exposeString("externalId", { nullable: true, description: "The source system's id for the conversation; unique among the user's." }),
     sessionId: t.exposeString("sessionId", { nullable: true }),
     projectPath: t.exposeString("projectPath", { nullable: true }),
     title: t.exposeString("title", { nullable: true }),
@@ -104,7 +105,8 @@ export const MessageRef = builder.prismaNode("Message", {
     agentType: t.exposeString("agentType", { nullable: true }),
     agentName: t.exposeString("agentName", { nullable: true }),
     content: t.exposeString("content"),
-    contentHash: t.exposeString("contentHash", { description: "sha256 of the normalised content; unique within a conversation." }),
+    contentHash: t.exposeString("contentHash", { description: "sha256 of the normalised content (the same words said twice share it)." }),
+    externalId: t.exposeString("externalId", { nullable: true, description: "The source system's id for the message; unique within the conversation." }),
     position: t.exposeInt("position", { description: "1-based order within the conversation." }),
     confidence: t.exposeFloat("confidence", { nullable: true }),
     citedSources: t.exposeStringList("citedSources"),
@@ -129,6 +131,7 @@ export const ToolUseRef = builder.prismaNode("ToolUse", {
   authScopes: { viewer: true },
   fields: (t) => ({
     message: t.relation("message"),
+    externalId: t.exposeString("externalId", { nullable: true, description: "The source system's id for the call." }),
     toolName: t.exposeString("toolName"),
     parameters: t.expose("parameters", { type: "JSON", nullable: true }),
     response: t.expose("response", { type: "JSON", nullable: true }),
@@ -176,6 +179,7 @@ export const ActionRef = builder.prismaNode("Action", {
   authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
+    externalId: t.exposeString("externalId", { nullable: true }),
     type: t.exposeString("type"),
     payload: t.expose("payload", { type: "JSON" }),
     status: t.expose("status", { type: ActionStatusEnum }),
@@ -191,6 +195,7 @@ export const PreviewRef = builder.prismaNode("Preview", {
   authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
+    externalId: t.exposeString("externalId", { nullable: true }),
     url: t.exposeString("url", { nullable: true }),
     deploymentId: t.exposeString("deploymentId", { nullable: true }),
     status: t.expose("status", { type: PreviewStatusEnum }),
