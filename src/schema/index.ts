@@ -6,6 +6,7 @@ import "./enums.ts";
 import "./users/types.ts";
 import "./users/api-keys.ts";
 import "./users/account.ts";
+import "./users/profile.ts";
 import "./conversations/types.ts";
 import "./conversations/queries.ts";
 import "./conversations/mutations.ts";

@@ -33,13 +33,20 @@ export type ConversationStatus =
   | 'INITIALIZED';
 
 export type CreateConversationInput = {
+  completedAt?: string | null | undefined;
   /** 0 to 1. */
   confidenceScore?: number | null | undefined;
   /** Seed 003's context configuration. */
   config?: unknown;
   consensusReached?: boolean | null | undefined;
   contentSource?: ContentSourceInput | null | undefined;
+  /** When it was first recorded, to keep an import's history. Defaults to now. */
+  createdAt?: string | null | undefined;
   description?: string | null | undefined;
+  /** When it ended (an import's history); endConversation sets it otherwise. */
+  endedAt?: string | null | undefined;
+  /** The source system's id for it (an import's session or conversation id); unique among your conversations (CONFLICT otherwise). */
+  externalId?: string | null | undefined;
   finalRecommendation?: string | null | undefined;
   /** Seed 003's context flow. */
   flow?: unknown;

@@ -5,6 +5,14 @@ import { ActionStatusEnum, ConversationStatusEnum, MessageRoleEnum, PreviewStatu
 import type { Conversation } from "../../generated/prisma/client.ts";
 import { lastMessageIds } from "./sql.ts";
 
+const MessageSequenceEnum = builder.enumType("MessageSequence", {
+  description: "The order of a conversation's messages.",
+  values: {
+    POSITION: { description: "Conversation order (1, 2, 3, …)." },
+    TIMESTAMP: { description: "When each was written; messages with the same timestamp in conversation order." },
+  } as const,
+});
+
 const ContentSource = builder.objectRef<Conversation>("ContentSource").implement({
   description: "What an agent conversation discusses (seed 002's content source).",
   fields: (t) => ({
@@ -62,11 +70,17 @@ export const ConversationRef = builder.prismaNode("Conversation", {
       resolve: (conversation) => conversation.id,
     }),
     messages: t.relatedConnection("messages", {
-      description: "The messages in conversation order.",
+      description: "The messages in conversation order (position), or in the order they were written (timestamp, ties by position).",
       cursor: "id",
       totalCount: true,
-      args: { role: t.arg({ type: MessageRoleEnum, required: false }) },
-      query: (args) => ({ where: args.role ? { role: args.role } : {}, orderBy: { position: "asc" } }),
+      args: {
+        role: t.arg({ type: MessageRoleEnum, required: false }),
+        order: t.arg({ type: MessageSequenceEnum, defaultValue: "POSITION" }),
+      },
+      query: (args) => ({
+        where: args.role ? { role: args.role } : {},
+        orderBy: args.order === "TIMESTAMP" ? [{ timestamp: "asc" as const }, { position: "asc" as const }] : { position: "asc" as const },
+      }),
     }),
     actions: t.relatedConnection("actions", {
       cursor: "id",
