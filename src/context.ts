@@ -5,6 +5,7 @@ import type { Config } from "./config.ts";
 import type { PrismaClient } from "./db/database.ts";
 import type { User } from "./generated/prisma/client.ts";
 import type { Authenticator, Credential } from "./auth/viewer.ts";
+import { ACT_AS_HEADER } from "./auth/acting.ts";
 import type { EventBus, PubSub } from "./events/pubsub.ts";
 import type { Embedder } from "./search/embedders/index.ts";
 
@@ -12,6 +13,8 @@ export interface Context {
   viewer: User;
   /** How the viewer signed in; some mutations need a person (token or local mode), not an API key. */
   credential: Credential;
+  /** Who acts for the viewer, when a service does (a service key's or a token's `act` actor). */
+  actor?: string;
   prisma: PrismaClient;
   pubsub: PubSub;
   config: Config;
@@ -36,12 +39,20 @@ function authorizationOf(initial: InitialContext): string | undefined {
   return initial.request?.headers.get("authorization") ?? undefined;
 }
 
+function actAsOf(initial: InitialContext): string | undefined {
+  const params = initial.connectionParams ?? {};
+  const fromParams = params[ACT_AS_HEADER] ?? params["X-Threadline-Act-As"];
+  if (typeof fromParams === "string") return fromParams;
+  return initial.request?.headers.get(ACT_AS_HEADER) ?? undefined;
+}
+
 export function createContextFactory(deps: ServerDeps) {
   return async (initial: InitialContext): Promise<Context> => {
-    const { user, credential } = await deps.authenticator.viewerFor(authorizationOf(initial));
+    const { user, credential, actor } = await deps.authenticator.viewerFor(authorizationOf(initial), actAsOf(initial));
     return {
       viewer: user,
       credential,
+      actor,
       prisma: deps.prisma,
       pubsub: deps.events.pubsub,
       config: deps.config,

@@ -15,6 +15,7 @@ import "./conversations/workflow.ts";
 import "./conversations/chunks.ts";
 import "./conversations/import.ts";
 import "./conversations/subscriptions.ts";
+import "./imports/mutations.ts";
 import "./memory/types.ts";
 import "./memory/queries.ts";
 import "./memory/mutations.ts";

@@ -13,6 +13,7 @@ const ConversationFilter = builder.inputType("ConversationFilter", {
     status: t.field({ type: [ConversationStatusEnum], description: "Any of these statuses." }),
     projectPath: t.string(),
     sessionId: t.string(),
+    externalId: t.string({ description: "The source system's id an import gave it." }),
     contentType: t.string(),
     active: t.boolean({ description: "true: not ended yet (no endedAt); false: ended." }),
     title: t.string({ description: "Case-insensitive text the title contains." }),
@@ -55,6 +56,7 @@ function conversationWhere(filter: Filter<typeof ConversationFilter.$inferInput>
   if (filter.status?.length) where.status = { in: filter.status };
   if (filter.projectPath) where.projectPath = filter.projectPath;
   if (filter.sessionId) where.sessionId = filter.sessionId;
+  if (filter.externalId) where.externalId = filter.externalId;
   if (filter.contentType) where.contentType = filter.contentType;
   if (filter.active === true) where.endedAt = null;
   if (filter.active === false) where.endedAt = { not: null };
