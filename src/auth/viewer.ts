@@ -27,12 +27,21 @@ export const hashApiKey = (key: string) => createHash("sha256").update(key).dige
 /** How the viewer proved who they are: a signed token, an API key, or local mode. */
 export type Credential = "token" | "apiKey" | "local";
 
+export interface Viewer {
+  user: User;
+  credential: Credential;
+  /** When the credential itself expires (a token's `exp`), in ms since the epoch. */
+  expiresAt?: number;
+  /** Who acts for the user, when a service does (see acting.ts). */
+  actor?: string;
+}
+
 export interface Authenticator {
   /**
    * Resolves the viewer for an `Authorization` header value (or undefined when none was sent), and
    * `actAs`, the user a service names to act for (see acting.ts); `actor` is then who acts.
    */
-  viewerFor(authorization: string | undefined, actAs?: string): Promise<{ user: User; credential: Credential; actor?: string }>;
+  viewerFor(authorization: string | undefined, actAs?: string): Promise<Viewer>;
 }
 
 export function createAuthenticator(auth: AuthConfig, prisma: PrismaClient): Authenticator {
@@ -86,7 +95,8 @@ export function createAuthenticator(auth: AuthConfig, prisma: PrismaClient): Aut
       const payload = await verifyToken!(token);
       if (!payload.sub) throw unauthenticated("The token has no subject (sub) claim");
       const actor = tokenActor(payload, actAs);
-      return { user: await userBySubject(payload.sub, payload), credential: "token", actor };
+      const expiresAt = typeof payload.exp === "number" ? payload.exp * 1000 : undefined;
+      return { user: await userBySubject(payload.sub, payload), credential: "token", expiresAt, actor };
     },
   };
 }
