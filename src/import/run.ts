@@ -6,8 +6,9 @@ import path from "node:path";
 import { ImportFormatError, type ImportedConversation, type ParseResult } from "./model.ts";
 import { TEXT_FORMATS, isTextFormat, parseText } from "./formats/index.ts";
 import { request, type ServerTarget } from "./client.ts";
+import { parseThreadline, sendThreadline, type ThreadlineExport } from "./threadline.ts";
 
-export const FORMATS = [...Object.keys(TEXT_FORMATS)] as const;
+export const FORMATS = [...Object.keys(TEXT_FORMATS), "threadline"] as const;
 
 export interface ImportOptions {
   format: string;
@@ -30,6 +31,8 @@ export interface ImportSummary {
   duplicates: number;
   resumed: number;
   toolUses: number;
+  /** Actions, previews and memories (threadline exports): stored, and already there. */
+  records?: { stored: number; alreadyThere: number };
   skipped: Record<string, number>;
 }
 
@@ -39,8 +42,8 @@ const IMPORT = `mutation Import($input: ConversationImportInput!) {
 
 /** The files a path names: itself, or the format's files anywhere under a folder (sorted). */
 export function filesFor(format: string, paths: readonly string[]): string[] {
-  if (!isTextFormat(format)) throw new ImportFormatError(`Unknown format "${format}"; known: ${FORMATS.join(", ")}`);
-  const extensions: readonly string[] = TEXT_FORMATS[format].extensions;
+  if (!isTextFormat(format) && format !== "threadline") throw new ImportFormatError(`Unknown format "${format}"; known: ${FORMATS.join(", ")}`);
+  const extensions: readonly string[] = isTextFormat(format) ? TEXT_FORMATS[format].extensions : [".jsonl"];
   const found: string[] = [];
   const walk = (entry: string) => {
     const stat = fs.statSync(entry, { throwIfNoEntry: false });
@@ -81,6 +84,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   const { format, target, batchSize = 500, stateFile, fresh = false, onProgress } = options;
   const files = filesFor(format, options.paths);
   if (files.length === 0) throw new ImportFormatError(`no ${format} files under ${options.paths.join(", ")}`);
+  if (format === "threadline") return importThreadline(files, options);
   // Every file parses whole before anything is sent: a bad one is refused, nothing half-written.
   const parsed: ParseResult[] = [];
   const problems: string[] = [];
@@ -134,9 +138,39 @@ export function formatSummary(s: ImportSummary): string {
     `conversations  ${s.conversations} (${s.created} new)`,
     `messages       ${s.messages} imported, ${s.duplicates} already there${s.resumed ? `, ${s.resumed} skipped as sent by an earlier run` : ""}`,
     `tool uses      ${s.toolUses}`,
+    ...(s.records ? [`other records  ${s.records.stored} imported (actions, previews, memories), ${s.records.alreadyThere} already there`] : []),
   ];
   const skipped = Object.entries(s.skipped);
   lines.push(`skipped        ${skipped.length ? "" : "nothing"}`);
   for (const [reason, count] of skipped) lines.push(`  ${String(count).padStart(6)}  ${reason}`);
   return lines.join("\n");
+}
+
+async function importThreadline(files: string[], { target, batchSize = 500, onProgress }: ImportOptions): Promise<ImportSummary> {
+  const exports: ThreadlineExport[] = [];
+  const problems: string[] = [];
+  for (const file of files) {
+    try {
+      exports.push(parseThreadline(fs.readFileSync(file), file));
+    } catch (error) {
+      if (error instanceof ImportFormatError) problems.push(error.message);
+      else throw error;
+    }
+  }
+  if (problems.length) throw new ImportFormatError(`nothing was imported:\n  ${problems.join("\n  ")}`);
+  const summary: ImportSummary = { files: files.length, conversations: 0, created: 0, messages: 0, duplicates: 0, resumed: 0, toolUses: 0, records: { stored: 0, alreadyThere: 0 }, skipped: {} };
+  const total = exports.reduce((sum, e) => sum + [...e.messages.values()].reduce((n, list) => n + list.length, 0), 0);
+  let sent = 0;
+  onProgress?.(0, total);
+  for (const data of exports) {
+    const counts = await sendThreadline(target, data, batchSize, (n) => onProgress?.((sent += n), total));
+    summary.conversations += counts.conversations;
+    summary.created += counts.created;
+    summary.messages += counts.messages;
+    summary.duplicates += counts.duplicates;
+    summary.toolUses += counts.toolUses;
+    summary.records!.stored += counts.others;
+    summary.records!.alreadyThere += counts.otherDuplicates;
+  }
+  return summary;
 }

@@ -16,6 +16,7 @@ import "./conversations/chunks.ts";
 import "./conversations/import.ts";
 import "./conversations/subscriptions.ts";
 import "./imports/mutations.ts";
+import "./imports/export.ts";
 import "./memory/types.ts";
 import "./memory/queries.ts";
 import "./memory/mutations.ts";

@@ -20,7 +20,7 @@ const ContentSourceInput = builder.inputType("ContentSourceInput", {
 
 type InputFieldBuilder = Parameters<Parameters<typeof builder.inputType>[1]["fields"]>[0];
 
-const conversationFields = (t: InputFieldBuilder) => ({
+export const conversationFields = (t: InputFieldBuilder) => ({
   externalId: t.string({ description: "The source system's id for it (an import's session or conversation id); unique among your conversations (CONFLICT otherwise)." }),
   title: t.string(),
   description: t.string(),
@@ -46,9 +46,9 @@ const UpdateConversationInput = builder.inputType("UpdateConversationInput", {
   fields: conversationFields,
 });
 
-type ConversationInput = typeof CreateConversationInput.$inferInput;
+export type ConversationInput = typeof CreateConversationInput.$inferInput;
 
-function conversationData(input: ConversationInput) {
+export function conversationData(input: ConversationInput) {
   const source = input.contentSource;
   return {
     externalId: checkText(input.externalId, "input.externalId", { maxLength: 500 }),

@@ -8,7 +8,8 @@ import { badInput } from "../../errors.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import { ImportFormatError, type ImportedConversation, type ParseResult } from "../../import/model.ts";
 import { TEXT_FORMATS, parseText } from "../../import/formats/index.ts";
-import { checkText, jsonInput } from "../inputs.ts";
+import { checkText } from "../inputs.ts";
+import { conversationData, conversationFields } from "../conversations/mutations.ts";
 import {
   BATCH_TRANSACTION,
   MAX_MESSAGES_PER_APPEND,
@@ -24,13 +25,8 @@ const MAX_MESSAGES_PER_FILE = 20_000;
 const ConversationImportInput = builder.inputType("ConversationImportInput", {
   description: "A conversation from another system, identified by its id there. Its fields apply when it is created; a later batch only adds messages.",
   fields: (t) => ({
+    ...conversationFields(t),
     externalId: t.string({ required: true, description: 'The source system\'s id, e.g. "claude-code:<session id>"; unique among your conversations.' }),
-    title: t.string(),
-    sessionId: t.string(),
-    projectPath: t.string(),
-    startedAt: t.field({ type: "DateTime" }),
-    endedAt: t.field({ type: "DateTime" }),
-    metadata: t.field({ type: "JSON" }),
     messages: t.field({ type: [MessageInput], required: true, description: `At most ${MAX_MESSAGES_PER_APPEND} per call.` }),
   }),
 });
@@ -75,16 +71,10 @@ function conversationRow(input: Omit<ConversationImport, "messages">) {
   if (metadata !== null && metadata !== undefined && (typeof metadata !== "object" || Array.isArray(metadata))) {
     throw badInput("metadata must be a JSON object", "input.metadata");
   }
-  return {
-    externalId: checkText(input.externalId, "input.externalId", { maxLength: 500 })!,
-    title: checkText(input.title, "input.title", { maxLength: 1000, allowEmpty: true }),
-    sessionId: input.sessionId,
-    projectPath: input.projectPath,
-    startedAt: input.startedAt ?? undefined,
-    endedAt: input.endedAt,
-    ...(input.endedAt ? { status: "COMPLETED" as const, completedAt: input.endedAt } : {}),
-    metadata: jsonInput(metadata) as Prisma.InputJsonValue | undefined,
-  };
+  const data = conversationData(input);
+  // An imported conversation that has ended is complete unless the source says otherwise.
+  const ended = input.endedAt && !input.status ? { status: "COMPLETED" as const, completedAt: input.completedAt ?? input.endedAt } : {};
+  return { ...data, ...ended, externalId: checkText(input.externalId, "input.externalId", { maxLength: 500 })! };
 }
 
 /** Inside a transaction: the viewer's conversation with this source id (created when new), and the new messages. */
