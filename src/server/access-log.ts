@@ -6,6 +6,8 @@ import type { Logger } from "../logger.ts";
 interface Entry {
   start: number;
   operation?: string;
+  /** "user=<externalId>", and "actor=<service>" when a service acts for the user. */
+  who?: string;
   codes: Set<string>;
 }
 
@@ -32,6 +34,16 @@ export function useAccessLog(logger: Logger, { probes }: { probes: string[] }): 
       const entry = entries.get(request);
       if (entry) entry.operation = describeOperation(params.query, params.operationName);
     },
+    onExecute({ args }) {
+      const context = args.contextValue as { request?: Request; viewer?: { externalId: string }; actor?: string };
+      const entry = context.request ? entries.get(context.request) : undefined;
+      if (entry && context.viewer) entry.who = `user=${context.viewer.externalId}${context.actor ? ` actor=${context.actor}` : ""}`;
+    },
+    onSubscribe({ args }) {
+      const context = args.contextValue as { request?: Request; viewer?: { externalId: string }; actor?: string };
+      const entry = context.request ? entries.get(context.request) : undefined;
+      if (entry && context.viewer) entry.who = `user=${context.viewer.externalId}${context.actor ? ` actor=${context.actor}` : ""}`;
+    },
     onResultProcess({ request, result }) {
       const entry = entries.get(request);
       if (!entry) return;
@@ -48,7 +60,7 @@ export function useAccessLog(logger: Logger, { probes }: { probes: string[] }): 
       const streaming = response.headers.get("content-type")?.startsWith("text/event-stream") ? " (event stream opened)" : "";
       const what = entry.operation ?? (probes.includes(path) ? "" : "(no operation read)");
       const codes = entry.codes.size ? ` errors: ${[...entry.codes].join(",")}` : "";
-      const line = [request.method, path, response.status, `${ms} ms`, what].filter(Boolean).join(" ") + streaming + codes;
+      const line = [request.method, path, response.status, `${ms} ms`, what, entry.who].filter(Boolean).join(" ") + streaming + codes;
       if (probes.includes(path)) logger.debug(line);
       else if (response.status >= 500) logger.error(line);
       else logger.info(line);

@@ -1,4 +1,5 @@
-// What Threadline derives from a message's text: its deduplication hash and the links in it.
+// What Threadline derives from a message: its content hash, its fingerprint (what makes it the same
+// message) and the links in its text.
 import { createHash } from "node:crypto";
 
 /** Unicode-normalised, trimmed, whitespace runs collapsed: re-sent or re-exported text hashes the same. */
@@ -8,6 +9,18 @@ export function normaliseContent(content: string): string {
 
 export function contentHash(content: string): string {
   return createHash("sha256").update(normaliseContent(content)).digest("hex");
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
+
+/**
+ * The identity of a message that has no externalId: role (as stored, lower case), timestamp to the
+ * millisecond, sender and the exact content. Two "ok"s at different times, or from different senders,
+ * differ; the same message sent again does not. The migration that introduced it computes the same
+ * value in SQL (`message_fingerprint`) for the rows already stored; keep the two in step.
+ */
+export function messageFingerprint(role: string, sender: string | null | undefined, timestamp: Date, content: string): string {
+  return sha256(`${role.toLowerCase()}\n${timestamp.getTime()}\n${sha256(sender ?? "")}\n${content}`);
 }
 
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`)\]}]+/gi;
