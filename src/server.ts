@@ -3,7 +3,6 @@ import http from "node:http";
 import { WebSocketServer } from "ws";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, useReadinessCheck } from "graphql-yoga";
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { GraphQLError } from "graphql";
 import { schema } from "./schema/index.ts";
 import { createContextFactory, type ServerDeps } from "./context.ts";
@@ -13,6 +12,7 @@ import { useErrorCodes } from "./server/error-codes.ts";
 import { useAccessLog, describeOperation } from "./server/access-log.ts";
 import { useMetrics } from "./server/metrics.ts";
 import { persistedQueryFor, usePersisted } from "./server/persisted-operations.ts";
+import { cachedGraphiQL, compressResponses } from "./server/compression.ts";
 import type { Logger } from "./logger.ts";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -46,13 +46,15 @@ query Overview {
 
 export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
   const { config, prisma, events, logger } = deps;
+  const graphiql = cachedGraphiQL(async () => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL);
   return createYoga({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     context: createContextFactory(deps),
     landingPage: false,
-    // Self-contained GraphiQL (no CDN), so it works offline; subscriptions over graphql-ws.
-    renderGraphiQL,
+    // Self-contained GraphiQL (no CDN), so it works offline; subscriptions over graphql-ws. Rendered
+    // once, compressed once, revalidated by ETag (./server/compression.ts).
+    renderGraphiQL: graphiql.renderGraphiQL,
     graphiql: {
       title: "Threadline",
       subscriptionsProtocol: "WS",
@@ -83,6 +85,7 @@ export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
     // Persisted operations are sent as { documentId, variables }.
     ...(config.persistedOperations ? { extraParamNames: ["documentId"] } : {}),
     plugins: [
+      graphiql.plugin, // first: the access log and metrics then see the response it sends (a 304, say)
       ...(config.persistedOperations ? [usePersisted(config.persistedOperations)] : []),
       useLimits(config.limits),
       useErrorCodes(),
@@ -112,7 +115,8 @@ export interface RunningServer {
 
 export async function startServer(deps: ServerDeps & { logger: Logger }, { host, port }: { host: string; port: number }): Promise<RunningServer> {
   const yoga = createGraphQLHandler(deps);
-  const server = http.createServer(yoga);
+  const compress = compressResponses();
+  const server = http.createServer((req, res) => compress(req, res, () => void yoga(req, res)));
   const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH });
 
   const wsCleanup = useServer(
