@@ -63,9 +63,11 @@ describe("README", () => {
     expect(logged.errors).toBeUndefined();
     expect(logged.data.appendMessages).toMatchObject({ inserted: 2, duplicates: 0 });
     expect(logged.data.appendMessages.messages[0].links).toEqual([{ domain: "ci.example.com" }]);
+    const [first, second] = logged.data.appendMessages.messages.map((message: { position: number }) => message.position);
+    expect(second).toBe(first + 1);
     expect((await live.take(2)).map((event) => event.messageAdded)).toEqual([
-      { position: pings, role: "USER", content: "Why does https://ci.example.com/run/42 fail?" },
-      { position: pings + 1, role: "ASSISTANT", content: "Reading the log." },
+      { position: first, role: "USER", content: "Why does https://ci.example.com/run/42 fail?" },
+      { position: second, role: "ASSISTANT", content: "Reading the log." },
     ]);
     await live.close();
 
