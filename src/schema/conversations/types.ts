@@ -4,6 +4,8 @@ import { builder } from "../../builder.ts";
 import { ActionStatusEnum, ConversationStatusEnum, MessageRoleEnum, PreviewStatusEnum, ToolUseStatusEnum } from "../enums.ts";
 import type { Conversation } from "../../generated/prisma/client.ts";
 import { lastMessageIds } from "./sql.ts";
+import { listFirst, listTake } from "../lists.ts";
+import { seekRange } from "../cursors.ts";
 
 const ContentSource = builder.objectRef<Conversation>("ContentSource").implement({
   description: "What an agent conversation discusses (seed 002's content source).",
@@ -62,10 +64,13 @@ export const ConversationRef = builder.prismaNode("Conversation", {
     }),
     messages: t.relatedConnection("messages", {
       description: "The messages in conversation order.",
-      cursor: "id",
+      cursor: "conversationId_position",
       totalCount: true,
       args: { role: t.arg({ type: MessageRoleEnum, required: false }) },
-      query: (args) => ({ where: args.role ? { role: args.role } : {}, orderBy: { position: "asc" } }),
+      query: (args) => ({
+        where: { ...(args.role ? { role: args.role } : {}), ...seekRange("position", args) },
+        orderBy: [{ position: "asc" }, { id: "asc" }],
+      }),
     }),
     actions: t.relatedConnection("actions", {
       cursor: "id",
@@ -78,18 +83,37 @@ export const ConversationRef = builder.prismaNode("Conversation", {
       totalCount: true,
       query: { orderBy: [{ createdAt: "desc" }, { id: "asc" }] },
     }),
-    chunks: t.relatedConnection("chunks", { cursor: "id", totalCount: true, query: { orderBy: { chunkIndex: "asc" } } }),
+    chunks: t.relatedConnection("chunks", {
+      cursor: "conversationId_chunkIndex",
+      totalCount: true,
+      query: (args) => ({ where: seekRange("chunkIndex", args), orderBy: [{ chunkIndex: "asc" }, { id: "asc" }] }),
+    }),
     memories: t.relatedConnection("memories", {
       cursor: "id",
       totalCount: true,
       query: { where: { deletedAt: null }, orderBy: [{ createdAt: "desc" }, { id: "asc" }] },
     }),
     moodScores: t.relatedConnection("moodScores", { cursor: "id", totalCount: true, query: { orderBy: [{ measuredAt: "asc" }, { id: "asc" }] } }),
-    moodDeltas: t.relation("moodDeltas", { query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } }),
-    deltaPatterns: t.relation("deltaPatterns", { query: { orderBy: { createdAt: "asc" } } }),
-    turningPoints: t.relation("turningPoints", { query: { orderBy: [{ occurredAt: "asc" }, { id: "asc" }] } }),
-    relationshipDynamics: t.relation("relationshipDynamics", { query: { orderBy: { createdAt: "asc" } } }),
-    analyses: t.relation("analyses", { query: { orderBy: { createdAt: "asc" } } }),
+    moodDeltas: t.relation("moodDeltas", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+    }),
+    deltaPatterns: t.relation("deltaPatterns", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+    }),
+    turningPoints: t.relation("turningPoints", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ occurredAt: "asc" }, { id: "asc" }] }),
+    }),
+    relationshipDynamics: t.relation("relationshipDynamics", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+    }),
+    analyses: t.relation("analyses", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+    }),
   }),
 });
 
@@ -114,12 +138,30 @@ export const MessageRef = builder.prismaNode("Message", {
     metadata: t.expose("metadata", { type: "JSON", nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
-    toolUses: t.relation("toolUses", { query: { orderBy: [{ timestamp: "asc" }, { id: "asc" }] } }),
-    links: t.relation("links", { query: { orderBy: { createdAt: "asc" } } }),
-    assets: t.relation("assets", { query: { orderBy: { createdAt: "asc" } } }),
+    toolUseCount: t.relationCount("toolUses", { description: "How many tool uses the message has (`toolUses` returns a page of them)." }),
+    linkCount: t.relationCount("links", { description: "How many links the message has (`links` returns a page of them)." }),
+    assetCount: t.relationCount("assets", { description: "How many assets the message has (`assets` returns a page of them)." }),
+    toolUses: t.relation("toolUses", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ timestamp: "asc" }, { id: "asc" }] }),
+    }),
+    links: t.relation("links", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+    }),
+    assets: t.relation("assets", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+    }),
     emotionalContext: t.relation("emotionalContext", { nullable: true }),
-    moodScores: t.relation("moodScores", { query: { orderBy: { measuredAt: "asc" } } }),
-    turningPoints: t.relation("turningPoints", { query: { orderBy: { occurredAt: "asc" } } }),
+    moodScores: t.relation("moodScores", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ measuredAt: "asc" }, { id: "asc" }] }),
+    }),
+    turningPoints: t.relation("turningPoints", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ occurredAt: "asc" }, { id: "asc" }] }),
+    }),
   }),
 });
 
