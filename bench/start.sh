@@ -23,7 +23,8 @@ measure() { # measure LABEL DATA_DIR COMMAND...
   local label=$1 data=$2; shift 2
   local start end pid cpu
   start=$(date +%s.%N)
-  PORT=$port THREADLINE_DATA_DIR=$data "$@" >"$work/log" 2>&1 &
+  # A process group of its own: tsx's CLI runs the server in a child that a TERM to tsx alone would orphan.
+  PORT=$port THREADLINE_DATA_DIR=$data setsid "$@" >"$work/log" 2>&1 &
   pid=$!
   until curl -sf -o /dev/null "http://127.0.0.1:$port/ready"; do
     kill -0 "$pid" 2>/dev/null || { cat "$work/log"; exit 1; }
@@ -31,7 +32,7 @@ measure() { # measure LABEL DATA_DIR COMMAND...
   done
   end=$(date +%s.%N)
   cpu=$(cpu_of_tree "$pid")
-  kill -TERM "$pid"; wait "$pid" || true
+  kill -TERM -- -"$pid"; wait "$pid" || true
   printf '| %s | %.2f | %.2f | %s |\n' "$label" "$(echo "$end - $start" | bc)" "$(echo "scale=2; $cpu / $tick" | bc)" "$(cut -d' ' -f1 /proc/loadavg)"
 }
 
