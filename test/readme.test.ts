@@ -79,7 +79,7 @@ describe("README", () => {
     const hits: { kind: string; node: Record<string, string> }[] = recent.data.search;
     expect(hits.map((hit) => hit.kind)).toContain("MEMORY");
     for (const hit of hits) expect(Object.values(hit.node).join(" "), `a ${hit.kind} hit printed as ${JSON.stringify(hit.node)}`).toMatch(/flaky test/i);
-  });
+  }, 120_000);
 
   it("names only npm scripts, commands and files that exist", () => {
     const scripts = Object.keys(JSON.parse(fs.readFileSync("package.json", "utf8")).scripts);
