@@ -3,7 +3,6 @@ import http from "node:http";
 import { WebSocketServer } from "ws";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, useReadinessCheck } from "graphql-yoga";
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { GraphQLError } from "graphql";
 import { schema } from "./schema/index.ts";
 import { createContextFactory, type ServerDeps } from "./context.ts";
@@ -19,6 +18,7 @@ import { authenticateFirst } from "./server/authentication.ts";
 import { createRateLimiter } from "./server/rate-limit.ts";
 import { useSubscriptionGuard } from "./server/subscription-guard.ts";
 import { tooManySubscriptions } from "./events/pubsub.ts";
+import { cachedGraphiQL, compressResponses } from "./server/compression.ts";
 import type { Logger } from "./logger.ts";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -54,6 +54,7 @@ export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
   const { config, prisma, events, logger } = deps;
   const viewers = cachedAuthenticator(deps.authenticator, events.pubsub, config.viewerCacheMs);
   const authentication = authenticateFirst(viewers, createRateLimiter(config.rateLimit));
+  const graphiql = cachedGraphiQL(async () => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL);
   return createYoga({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -61,8 +62,9 @@ export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
     // authenticateFirst looked the viewer up before parsing; the context finds it in the cache.
     context: createContextFactory(deps, viewers),
     landingPage: false,
-    // Self-contained GraphiQL (no CDN), so it works offline; subscriptions over graphql-ws.
-    renderGraphiQL,
+    // Self-contained GraphiQL (no CDN), so it works offline; subscriptions over graphql-ws. Rendered
+    // once, compressed once, revalidated by ETag (./server/compression.ts).
+    renderGraphiQL: graphiql.renderGraphiQL,
     graphiql: {
       title: "Threadline",
       subscriptionsProtocol: "WS",
@@ -100,6 +102,7 @@ export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
     // Persisted operations are sent as { documentId, variables }.
     ...(config.persistedOperations ? { extraParamNames: ["documentId"] } : {}),
     plugins: [
+      graphiql.plugin, // first: the access log and metrics then see the response it sends (a 304, say)
       authentication.plugin,
       ...(config.persistedOperations ? [usePersisted(config.persistedOperations)] : []),
       useLimits(config.limits),
@@ -137,7 +140,8 @@ export interface RunningServer {
 
 export async function startServer(deps: ServerDeps & { logger: Logger }, { host, port }: { host: string; port: number }): Promise<RunningServer> {
   const yoga = createGraphQLHandler(deps);
-  const server = http.createServer(yoga);
+  const compress = compressResponses();
+  const server = http.createServer((req, res) => compress(req, res, () => void yoga(req, res)));
   // Headers too large (431) or a malformed request: answer with a body that carries a code, as Yoga does.
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return socket.destroy();
