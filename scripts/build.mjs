@@ -8,7 +8,11 @@ import { fileURLToPath } from "node:url";
 import { generate } from "./generate.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const outfile = path.join(root, "dist/main.js");
+const outdir = path.join(root, "dist");
+const outfile = path.join(outdir, "main.js");
+// Files the server loads by URL next to its own module (`new URL("./x.js", import.meta.url)`), which a
+// bundle cannot inline: each becomes its own entry point beside dist/main.js.
+const besideMain = ["src/search/embedders/use-worker.js"];
 
 function newestSource(dir = path.join(root, "src")) {
   let newest = 0;
@@ -26,8 +30,9 @@ export async function build({ force = false } = {}) {
   if (!force && built > inputs) return;
   const esbuild = await import("esbuild");
   await esbuild.build({
-    entryPoints: [path.join(root, "src/main.ts")],
-    outfile,
+    entryPoints: [path.join(root, "src/main.ts"), ...besideMain.map((file) => path.join(root, file))],
+    outdir,
+    entryNames: "[name]",
     bundle: true,
     platform: "node",
     format: "esm",
