@@ -41,8 +41,6 @@ export async function build({ force = false } = {}) {
     sourcemap: true,
     logLevel: "warning",
   });
-  // Worker-thread scripts are loaded by path next to the module that starts them: ship them beside the bundle.
-  fs.copyFileSync(path.join(root, "src/search/embedders/use-worker.js"), path.join(path.dirname(outfile), "use-worker.js"));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await build({ force: process.argv.includes("--force") });
