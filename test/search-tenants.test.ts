@@ -12,8 +12,8 @@ const MODEL = "tenant-test-384";
 /** A user above this many vectors is searched through the HNSW index (lowered so the test stays small). */
 const EXACT_SCAN_MAX = 300;
 const SMALL = 50;
-const LARGE = 1_500;
-const FOREIGN = 4_000;
+const LARGE = 1_000;
+const FOREIGN = 2_500;
 
 let t: TestServer;
 /**
