@@ -131,7 +131,6 @@ export const MessageRef = builder.prismaNode("Message", {
   id: { field: "id" },
   nullable: true,
   select: { id: true },
-  authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
     role: t.expose("role", { type: MessageRoleEnum }),
@@ -180,7 +179,6 @@ export const ToolUseRef = builder.prismaNode("ToolUse", {
   id: { field: "id" },
   nullable: true,
   select: { id: true },
-  authScopes: { viewer: true },
   fields: (t) => ({
     message: t.relation("message"),
     toolName: t.exposeString("toolName"),
@@ -199,7 +197,6 @@ builder.prismaNode("Link", {
   id: { field: "id" },
   nullable: true,
   select: { id: true },
-  authScopes: { viewer: true },
   fields: (t) => ({
     message: t.relation("message"),
     url: t.exposeString("url"),
@@ -212,7 +209,6 @@ builder.prismaNode("Asset", {
   id: { field: "id" },
   nullable: true,
   select: { id: true },
-  authScopes: { viewer: true },
   fields: (t) => ({
     message: t.relation("message"),
     type: t.exposeString("type"),
@@ -229,7 +225,6 @@ export const ActionRef = builder.prismaNode("Action", {
   description: "A step of seed 003's build workflow: clone_template, configure_tooling, modify_files, deploy, ...",
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
     type: t.exposeString("type"),
@@ -244,7 +239,6 @@ export const ActionRef = builder.prismaNode("Action", {
 export const PreviewRef = builder.prismaNode("Preview", {
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
     url: t.exposeString("url", { nullable: true }),
@@ -260,7 +254,6 @@ export const ConversationChunkRef = builder.prismaNode("ConversationChunk", {
   description: "A chunk of a conversation's text with its embedding (seed 001's ConversationEmbedding).",
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
     message: t.relation("message", { nullable: true, description: "The message this chunk was cut from, if it comes from one message." }),

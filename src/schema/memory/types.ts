@@ -80,7 +80,6 @@ builder.prismaNode("MemoryCluster", {
 builder.prismaNode("ClusterMembership", {
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     memory: t.relation("memory"),
     cluster: t.relation("cluster"),
@@ -93,7 +92,6 @@ builder.prismaNode("DeduplicationRecord", {
   description: "A merge: `memory` was kept and `mergedMemoryIds` were folded into it.",
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     memory: t.relation("memory"),
     mergedMemoryIds: t.exposeStringList("mergedMemoryIds"),
