@@ -6,7 +6,7 @@
 //
 //   npm run bench:search                                   # PGlite in memory
 //   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:54329/postgres npm run bench:search
-//   BENCH_VECTORS=100000 BENCH_USERS=1000 BENCH_QUERIES=30 BENCH_KEEP_DATABASE=1
+//   BENCH_VECTORS=100000 BENCH_USERS=1000 BENCH_QUERIES=30 BENCH_KEEP_DATABASE=1 BENCH_EXACT_SCAN_MAX=2000
 import { performance } from "node:perf_hooks";
 import { Prisma } from "../src/generated/prisma/client.ts";
 import { openDatabase, type Database } from "../src/db/database.ts";
@@ -21,6 +21,7 @@ const USERS = Number(process.env.BENCH_USERS ?? 1_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 30);
 const serverUrl = process.env.BENCH_DATABASE_URL || undefined;
 const keep = Boolean(process.env.BENCH_KEEP_DATABASE);
+const tuning = { ...DEFAULT_SEARCH_TUNING, exactScanMax: Number(process.env.BENCH_EXACT_SCAN_MAX ?? DEFAULT_SEARCH_TUNING.exactScanMax) };
 const log = (line: string) => console.error(`[bench:search] ${line}`);
 
 /** Zipf (s = 1) sizes summing to VECTORS: user 1 holds ~1/H(U) of everything, user U a few rows. */
@@ -119,9 +120,9 @@ async function measure(db: Database, label: string, users: { id: string; rows: n
     const truth = await exactTop10(db, user.id, vector);
     const query = { vector, metric: "COSINE" as const, model: "bench-512", limit: 10 };
     const started = performance.now();
-    const ids = former ? await formerQuery(db, user.id, vector) : (await nearest(db.prisma, "CHUNK", { userId: user.id }, query)).map((n) => n.id);
+    const ids = former ? await formerQuery(db, user.id, vector) : (await nearest(db.prisma, "CHUNK", { userId: user.id }, query, tuning)).map((n) => n.id);
     times.push(performance.now() - started);
-    if (!former) paths.add(await planNearest(db.prisma, "CHUNK", { userId: user.id }, query));
+    if (!former) paths.add(await planNearest(db.prisma, "CHUNK", { userId: user.id }, query, tuning));
     found += truth.filter((id) => ids.includes(id)).length;
     asked += truth.length;
   }
@@ -158,7 +159,7 @@ async function main() {
     }
     rows.push(await measure(db, groups[0][0], groups[0][1], true));
     console.log(`\n### ${db.kind === "postgres" ? "PostgreSQL 15 + pgvector 0.8" : "PGlite 0.4 (pgvector 0.8.1)"}: ${VECTORS.toLocaleString("en")} vectors, ${USERS} users\n`);
-    console.log(`Loaded in ${loadSeconds.toFixed(0)} s, HNSW index built in ${indexSeconds.toFixed(0)} s; ${QUERIES} queries per row; exact up to ${DEFAULT_SEARCH_TUNING.exactScanMax} rows, ef_search ${DEFAULT_SEARCH_TUNING.efSearch}.\n`);
+    console.log(`Loaded in ${loadSeconds.toFixed(0)} s, HNSW index built in ${indexSeconds.toFixed(0)} s; ${QUERIES} queries per row; exact up to ${tuning.exactScanMax} rows, ef_search ${tuning.efSearch}.\n`);
     console.log("| tenants | vectors each | path | p50 ms | p95 ms | recall@10 |");
     console.log("|---|---|---|---|---|---|");
     for (const r of rows) console.log(`| ${r.tenants} | ${r.rows} | ${r.path} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.recall.toFixed(3)} |`);

@@ -12,8 +12,8 @@ const MODEL = "tenant-test-384";
 /** A user above this many vectors is searched through the HNSW index (lowered so the test stays small). */
 const EXACT_SCAN_MAX = 300;
 const SMALL = 50;
-const LARGE = 1_500;
-const FOREIGN = 4_000;
+const LARGE = 1_000;
+const FOREIGN = 2_500;
 
 let t: TestServer;
 /**
@@ -262,7 +262,7 @@ describe("messages by meaning, through their chunks", () => {
     const user = await t.db.prisma.user.findUniqueOrThrow({ where: { externalId: "tenant_messages" } });
     const messages = await t.db.prisma.message.findMany({ where: { conversation: { userId: user.id } }, orderBy: { position: "asc" } });
     // What the background embedder writes: chunks of each message, embedded by the server's model (two for the first).
-    const embedder = createEmbedder();
+    const embedder = createEmbedder("hashing"); // the test server's embedder
     const parts = [
       { message: messages[0], text: "The kitchen cat", index: 0 },
       { message: messages[0], text: "knocks cups off the table", index: 1 },
