@@ -12,6 +12,8 @@ export interface Config {
   dataDir: string;
   seed: boolean;
   auth: AuthConfig;
+  /** How long a credential's viewer is remembered between requests (VIEWER_CACHE_MS; 0: look it up every time). */
+  viewerCacheMs: number;
   limits: { maxDepth: number; maxAliases: number; maxCost: number; maxRequestBytes: number };
   /** Subscription events: in-process, or through Redis so that several instances share them. */
   events: { redisUrl?: string; channelPrefix: string };
@@ -223,5 +225,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsPath,
     persistedOperations,
     shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
+    viewerCacheMs: integer(env, "VIEWER_CACHE_MS", 10_000, 0, 300_000),
   };
 }

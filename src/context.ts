@@ -5,7 +5,8 @@ import type { Config } from "./config.ts";
 import type { PrismaClient } from "./db/database.ts";
 import type { User } from "./generated/prisma/client.ts";
 import type { Authenticator, Credential } from "./auth/viewer.ts";
-import type { EventBus, PubSub } from "./events/pubsub.ts";
+import { ALL_USERS, type EventBus, type PubSub } from "./events/pubsub.ts";
+import type { ViewerCache } from "./auth/viewer-cache.ts";
 import type { Embedder } from "./search/embedders/index.ts";
 
 export interface Context {
@@ -16,6 +17,8 @@ export interface Context {
   pubsub: PubSub;
   config: Config;
   embedder: Embedder;
+  /** Call after revoking a credential or deleting a user: every instance stops accepting what it had cached for them. */
+  credentialsChanged(userId: string): void;
 }
 
 export interface ServerDeps {
@@ -36,9 +39,13 @@ function authorizationOf(initial: InitialContext): string | undefined {
   return initial.request?.headers.get("authorization") ?? undefined;
 }
 
-export function createContextFactory(deps: ServerDeps) {
+export function createContextFactory(deps: ServerDeps, authenticator: Authenticator | ViewerCache = deps.authenticator) {
+  const credentialsChanged = (userId: string) => {
+    if ("forgetUser" in authenticator) authenticator.forgetUser(userId); // this instance, before the mutation answers
+    deps.events.pubsub.publish("credentialsChanged", ALL_USERS, { userId }); // and every other one
+  };
   return async (initial: InitialContext): Promise<Context> => {
-    const { user, credential } = await deps.authenticator.viewerFor(authorizationOf(initial));
+    const { user, credential } = await authenticator.viewerFor(authorizationOf(initial));
     return {
       viewer: user,
       credential,
@@ -46,6 +53,7 @@ export function createContextFactory(deps: ServerDeps) {
       pubsub: deps.events.pubsub,
       config: deps.config,
       embedder: deps.embedder,
+      credentialsChanged,
     };
   };
 }

@@ -7,6 +7,7 @@ import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { GraphQLError } from "graphql";
 import { schema } from "./schema/index.ts";
 import { createContextFactory, type ServerDeps } from "./context.ts";
+import { cachedAuthenticator } from "./auth/viewer-cache.ts";
 import { classifyError } from "./errors.ts";
 import { useLimits } from "./server/limits.ts";
 import { useErrorCodes } from "./server/error-codes.ts";
@@ -50,7 +51,8 @@ export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
   return createYoga({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    context: createContextFactory(deps),
+    // Viewers are remembered briefly per credential, and forgotten on every instance when it is revoked.
+    context: createContextFactory(deps, cachedAuthenticator(deps.authenticator, events.pubsub, config.viewerCacheMs)),
     landingPage: false,
     // Self-contained GraphiQL (no CDN), so it works offline; subscriptions over graphql-ws.
     renderGraphiQL,

@@ -25,9 +25,16 @@ export const hashApiKey = (key: string) => createHash("sha256").update(key).dige
 /** How the viewer proved who they are: a signed token, an API key, or local mode. */
 export type Credential = "token" | "apiKey" | "local";
 
+export interface Viewer {
+  user: User;
+  credential: Credential;
+  /** When the credential itself expires (a token's `exp`), in ms since the epoch. */
+  expiresAt?: number;
+}
+
 export interface Authenticator {
   /** Resolves the viewer for an `Authorization` header value (or undefined when none was sent). */
-  viewerFor(authorization: string | undefined): Promise<{ user: User; credential: Credential }>;
+  viewerFor(authorization: string | undefined): Promise<Viewer>;
 }
 
 export function createAuthenticator(auth: AuthConfig, prisma: PrismaClient): Authenticator {
@@ -74,7 +81,8 @@ export function createAuthenticator(auth: AuthConfig, prisma: PrismaClient): Aut
       if (token.startsWith(API_KEY_PREFIX)) return { user: await userByApiKey(token), credential: "apiKey" };
       const payload = await verifyToken!(token);
       if (!payload.sub) throw unauthenticated("The token has no subject (sub) claim");
-      return { user: await userBySubject(payload.sub, payload), credential: "token" };
+      const expiresAt = typeof payload.exp === "number" ? payload.exp * 1000 : undefined;
+      return { user: await userBySubject(payload.sub, payload), credential: "token", expiresAt };
     },
   };
 }

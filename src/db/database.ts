@@ -16,6 +16,8 @@ export type { PrismaClient };
 
 export interface QueryEvent {
   query: string;
+  /** The statement's parameters, as Prisma reports them (a JSON array). */
+  params: string;
   durationMs: number;
 }
 
@@ -105,8 +107,8 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
   }
 
   // The client was built with query events on; its type does not carry that, hence the narrow cast.
-  (prisma as unknown as { $on(event: "query", cb: (e: { query: string; duration: number }) => void): void }).$on("query", (event) => {
-    for (const listener of listeners) listener({ query: event.query, durationMs: Number(event.duration) });
+  (prisma as unknown as { $on(event: "query", cb: (e: { query: string; params: string; duration: number }) => void): void }).$on("query", (event) => {
+    for (const listener of listeners) listener({ query: event.query, params: event.params, durationMs: Number(event.duration) });
   });
 
   return {

@@ -21,8 +21,17 @@ export interface ActionUpdatedEvent {
   conversationId: string;
 }
 
+/** A user's credentials changed (an API key revoked, the account deleted): forget what was cached for them. */
+export interface CredentialsChangedEvent {
+  userId: string;
+}
+
+/** The topic that carries CredentialsChangedEvent for every user (to every instance, through Redis). */
+export const ALL_USERS = "*";
+
 export type Events = {
   messageAdded: MessagesAddedEvent;
+  credentialsChanged: CredentialsChangedEvent;
   conversationUpdated: ConversationUpdatedEvent;
   actionUpdated: ActionUpdatedEvent;
 };

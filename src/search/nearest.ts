@@ -85,17 +85,25 @@ function conditions(source: VectorSource, scope: VectorScope, query: NearestQuer
   return Prisma.join(parts, " AND ");
 }
 
-/** How many of the user's rows of this size (and model) there are, counting no further than `upTo`. */
-export async function countUpTo(db: PrismaClient, source: VectorSource, userId: string, dimensions: number, model: string | null | undefined, upTo: number) {
+/** Counts the user's rows of this size (and model), stopping at `upTo`: an index scan of at most that many entries. */
+function countUpToSql(source: VectorSource, userId: string, dimensions: number, model: string | null | undefined, upTo: number): Prisma.Sql {
   const s = SOURCES[source];
-  const rows = await db.$queryRaw<{ n: number }[]>`
+  return Prisma.sql`
     SELECT count(*)::int AS n FROM (
       SELECT 1 FROM ${s.table} v
        WHERE v.user_id = ${userId} AND v.embedding_dimensions = ${dimensions} AND ${s.only}
              ${model ? Prisma.sql`AND v.embedding_model = ${model}` : Prisma.empty}
        LIMIT ${upTo}) AS mine`;
+}
+
+export async function countUpTo(db: PrismaClient, source: VectorSource, userId: string, dimensions: number, model: string | null | undefined, upTo: number) {
+  const rows = await db.$queryRaw<{ n: number }[]>(countUpToSql(source, userId, dimensions, model, upTo));
   return rows[0].n;
 }
+
+/** Whether only the exact path applies: the indexes are cosine only; a conversation holds few rows; other sizes have no index. */
+const exactOnly = (scope: VectorScope, query: NearestQuery) =>
+  query.metric !== "COSINE" || !isIndexedDimension(query.vector.length) || Boolean(scope.conversationId);
 
 /** Which path a query takes: exact unless the HNSW index applies and the user has more rows than EXACT_SCAN_MAX. */
 export async function planNearest(
@@ -105,10 +113,8 @@ export async function planNearest(
   query: NearestQuery,
   tuning: SearchTuning = DEFAULT_SEARCH_TUNING,
 ): Promise<NearestPlan> {
-  const dimensions = query.vector.length;
-  // The indexes are cosine only; a conversation holds few rows; other sizes have no index.
-  if (query.metric !== "COSINE" || !isIndexedDimension(dimensions) || scope.conversationId) return "exact";
-  const count = await countUpTo(db, source, scope.userId, dimensions, query.model, tuning.exactScanMax + 1);
+  if (exactOnly(scope, query)) return "exact";
+  const count = await countUpTo(db, source, scope.userId, query.vector.length, query.model, tuning.exactScanMax + 1);
   return count > tuning.exactScanMax ? "hnsw" : "exact";
 }
 
@@ -120,8 +126,20 @@ export async function nearest(
   query: NearestQuery,
   tuning: SearchTuning = DEFAULT_SEARCH_TUNING,
 ): Promise<Neighbour[]> {
-  const plan = await planNearest(db, source, scope, query, tuning);
-  if (plan === "exact") return exactNearest(db, source, scope, query);
+  if (exactOnly(scope, query)) return exactNearest(db, source, scope, query);
+  // One round trip for most users: count the user's rows and, when they are few, compare them all.
+  const [row] = await db.$queryRaw<{ n: number; neighbours: Neighbour[] | string | null }[]>`
+    WITH mine AS (${countUpToSql(source, scope.userId, query.vector.length, query.model, tuning.exactScanMax + 1)})
+    SELECT mine.n,
+           CASE WHEN mine.n <= ${tuning.exactScanMax} THEN (
+             SELECT coalesce(json_agg(json_build_object('id', e.id, 'distance', e.distance) ORDER BY e.distance, e.id), '[]'::json)
+               FROM (${exactNearestSql(source, scope, query)}) AS e)
+           END AS neighbours
+      FROM mine`;
+  if (row.neighbours != null) {
+    const neighbours: Neighbour[] = typeof row.neighbours === "string" ? JSON.parse(row.neighbours) : row.neighbours;
+    return neighbours.map((n) => ({ id: n.id, distance: Number(n.distance) }));
+  }
   const found = await hnswNearest(db, source, scope, query, tuning);
   // The index walk stopped (max_scan_tuples) before it found enough of this user's rows: be exact instead.
   return found.length < query.limit ? exactNearest(db, source, scope, query) : found;
@@ -161,6 +179,7 @@ export async function exactNearest(db: PrismaClient, source: VectorSource, scope
  * The settings for an HNSW walk, local to the transaction it runs in. The planner estimates a filtered
  * vector scan poorly and may prefer reading the user's rows and sorting them all; the row count already
  * chose the index, so sorting is priced out (the outer sort of the few results is the same in every plan).
+ * That inflates the plan's cost past jit_above_cost, and compiling would cost more than the walk: no JIT.
  */
 export function hnswSettingsSql(tuning: SearchTuning, depth: number): Prisma.Sql {
   const efSearch = Math.min(1000, Math.max(tuning.efSearch, depth));
@@ -168,7 +187,8 @@ export function hnswSettingsSql(tuning: SearchTuning, depth: number): Prisma.Sql
     SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),
            set_config('hnsw.ef_search', ${String(efSearch)}, true),
            set_config('hnsw.max_scan_tuples', ${String(tuning.maxScanTuples)}, true),
-           set_config('enable_sort', 'off', true)`;
+           set_config('enable_sort', 'off', true),
+           set_config('jit', 'off', true)`;
 }
 
 /** Messages are found through their chunks: take more chunks than messages asked for, keep each message's nearest. */

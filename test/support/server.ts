@@ -56,6 +56,8 @@ export async function startTestServer({ auth = "jwt", db, env = {}, events = inP
     NODE_ENV: "test",
     PORT: "0",
     ...(auth === "jwt" ? { AUTH_JWT_SECRET: JWT_SECRET, AUTH_JWT_ISSUER: "threadline-tests", AUTH_JWT_AUDIENCE: "threadline" } : {}),
+    // Statement counts must not depend on whether a viewer was still cached; test/viewer-cache turns it on.
+    VIEWER_CACHE_MS: "0",
     ...env,
   });
   const server = await startServer(

@@ -4,9 +4,13 @@ import { builder } from "../../builder.ts";
 import { ActionStatusEnum, ConversationStatusEnum, MessageRoleEnum, PreviewStatusEnum, ToolUseStatusEnum } from "../enums.ts";
 import type { Conversation } from "../../generated/prisma/client.ts";
 import { lastMessageIds } from "./sql.ts";
+import { listFirst, listTake } from "../lists.ts";
+import { seekRange } from "../cursors.ts";
 import { storedEmbeddings } from "../../search/stored.ts";
 
-const ContentSource = builder.objectRef<Conversation>("ContentSource").implement({
+type ContentColumns = Pick<Conversation, "contentType" | "contentTitle" | "contentBody" | "contentUrl" | "contentAuthor" | "contentPublishedAt" | "contentMetadata">;
+
+const ContentSource = builder.objectRef<ContentColumns>("ContentSource").implement({
   description: "What an agent conversation discusses (seed 002's content source).",
   fields: (t) => ({
     type: t.string({ nullable: true, resolve: (c) => c.contentType }),
@@ -23,6 +27,8 @@ export const ConversationRef = builder.prismaNode("Conversation", {
   description: "A conversation: a coding session (001), an agent debate (002), a build context (003) or a memory session (004).",
   id: { field: "id" },
   nullable: true,
+  // Select mode: a query reads the columns its operation asks for (and the owner, for the scope).
+  select: { id: true, userId: true },
   authScopes: (conversation) => ({ owner: conversation.userId }),
   fields: (t) => ({
     sessionId: t.exposeString("sessionId", { nullable: true }),
@@ -30,10 +36,19 @@ export const ConversationRef = builder.prismaNode("Conversation", {
     title: t.exposeString("title", { nullable: true }),
     description: t.exposeString("description", { nullable: true }),
     status: t.expose("status", { type: ConversationStatusEnum }),
-    active: t.boolean({ description: "True while the conversation has not ended.", resolve: (c) => c.endedAt === null }),
+    active: t.boolean({ description: "True while the conversation has not ended.", select: { endedAt: true }, resolve: (c) => c.endedAt === null }),
     contentSource: t.field({
       type: ContentSource,
       nullable: true,
+      select: {
+        contentType: true,
+        contentTitle: true,
+        contentBody: true,
+        contentUrl: true,
+        contentAuthor: true,
+        contentPublishedAt: true,
+        contentMetadata: true,
+      },
       resolve: (c) => (c.contentType ?? c.contentTitle ?? c.contentBody ?? c.contentUrl ? c : null),
     }),
     consensusReached: t.exposeBoolean("consensusReached"),
@@ -63,10 +78,13 @@ export const ConversationRef = builder.prismaNode("Conversation", {
     }),
     messages: t.relatedConnection("messages", {
       description: "The messages in conversation order.",
-      cursor: "id",
+      cursor: "conversationId_position",
       totalCount: true,
       args: { role: t.arg({ type: MessageRoleEnum, required: false }) },
-      query: (args) => ({ where: args.role ? { role: args.role } : {}, orderBy: { position: "asc" } }),
+      query: (args) => ({
+        where: { ...(args.role ? { role: args.role } : {}), ...seekRange("position", args) },
+        orderBy: [{ position: "asc" }, { id: "asc" }],
+      }),
     }),
     actions: t.relatedConnection("actions", {
       cursor: "id",
@@ -79,24 +97,40 @@ export const ConversationRef = builder.prismaNode("Conversation", {
       totalCount: true,
       query: { orderBy: [{ createdAt: "desc" }, { id: "asc" }] },
     }),
-    chunks: t.relatedConnection("chunks", { cursor: "id", totalCount: true, query: { orderBy: { chunkIndex: "asc" } } }),
+    chunks: t.relatedConnection("chunks", { cursor: "id", totalCount: true, query: { orderBy: [{ chunkIndex: "asc" }, { id: "asc" }] } }),
     memories: t.relatedConnection("memories", {
       cursor: "id",
       totalCount: true,
       query: { where: { deletedAt: null }, orderBy: [{ createdAt: "desc" }, { id: "asc" }] },
     }),
     moodScores: t.relatedConnection("moodScores", { cursor: "id", totalCount: true, query: { orderBy: [{ measuredAt: "asc" }, { id: "asc" }] } }),
-    moodDeltas: t.relation("moodDeltas", { query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } }),
-    deltaPatterns: t.relation("deltaPatterns", { query: { orderBy: { createdAt: "asc" } } }),
-    turningPoints: t.relation("turningPoints", { query: { orderBy: [{ occurredAt: "asc" }, { id: "asc" }] } }),
-    relationshipDynamics: t.relation("relationshipDynamics", { query: { orderBy: { createdAt: "asc" } } }),
-    analyses: t.relation("analyses", { query: { orderBy: { createdAt: "asc" } } }),
+    moodDeltas: t.relation("moodDeltas", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+    }),
+    deltaPatterns: t.relation("deltaPatterns", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+    }),
+    turningPoints: t.relation("turningPoints", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ occurredAt: "asc" }, { id: "asc" }] }),
+    }),
+    relationshipDynamics: t.relation("relationshipDynamics", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+    }),
+    analyses: t.relation("analyses", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+    }),
   }),
 });
 
 export const MessageRef = builder.prismaNode("Message", {
   id: { field: "id" },
   nullable: true,
+  select: { id: true },
   authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
@@ -115,18 +149,37 @@ export const MessageRef = builder.prismaNode("Message", {
     metadata: t.expose("metadata", { type: "JSON", nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
-    toolUses: t.relation("toolUses", { query: { orderBy: [{ timestamp: "asc" }, { id: "asc" }] } }),
-    links: t.relation("links", { query: { orderBy: { createdAt: "asc" } } }),
-    assets: t.relation("assets", { query: { orderBy: { createdAt: "asc" } } }),
+    toolUseCount: t.relationCount("toolUses", { description: "How many tool uses the message has (`toolUses` returns a page of them)." }),
+    linkCount: t.relationCount("links", { description: "How many links the message has (`links` returns a page of them)." }),
+    assetCount: t.relationCount("assets", { description: "How many assets the message has (`assets` returns a page of them)." }),
+    toolUses: t.relation("toolUses", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ timestamp: "asc" }, { id: "asc" }] }),
+    }),
+    links: t.relation("links", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+    }),
+    assets: t.relation("assets", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+    }),
     emotionalContext: t.relation("emotionalContext", { nullable: true }),
-    moodScores: t.relation("moodScores", { query: { orderBy: { measuredAt: "asc" } } }),
-    turningPoints: t.relation("turningPoints", { query: { orderBy: { occurredAt: "asc" } } }),
+    moodScores: t.relation("moodScores", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ measuredAt: "asc" }, { id: "asc" }] }),
+    }),
+    turningPoints: t.relation("turningPoints", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ occurredAt: "asc" }, { id: "asc" }] }),
+    }),
   }),
 });
 
 export const ToolUseRef = builder.prismaNode("ToolUse", {
   id: { field: "id" },
   nullable: true,
+  select: { id: true },
   authScopes: { viewer: true },
   fields: (t) => ({
     message: t.relation("message"),
@@ -145,6 +198,7 @@ export const ToolUseRef = builder.prismaNode("ToolUse", {
 builder.prismaNode("Link", {
   id: { field: "id" },
   nullable: true,
+  select: { id: true },
   authScopes: { viewer: true },
   fields: (t) => ({
     message: t.relation("message"),
@@ -157,6 +211,7 @@ builder.prismaNode("Link", {
 builder.prismaNode("Asset", {
   id: { field: "id" },
   nullable: true,
+  select: { id: true },
   authScopes: { viewer: true },
   fields: (t) => ({
     message: t.relation("message"),

@@ -1,5 +1,6 @@
 // Long-term memories (seeds 000 and 004), their clusters and merge history.
 import { builder } from "../../builder.ts";
+import { listFirst, listTake } from "../lists.ts";
 import { storedEmbeddings } from "../../search/stored.ts";
 
 export const MemoryRef = builder.prismaNode("Memory", {
@@ -31,13 +32,25 @@ export const MemoryRef = builder.prismaNode("Memory", {
     metadata: t.expose("metadata", { type: "JSON", nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
-    clusterMemberships: t.relation("clusterMemberships", { query: { orderBy: { addedAt: "asc" } } }),
+    clusterMemberships: t.relation("clusterMemberships", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ addedAt: "asc" }, { id: "asc" }] }),
+    }),
     emotionalContext: t.relation("emotionalContext", { nullable: true }),
-    relationshipDynamics: t.relation("relationshipDynamics", { query: { orderBy: { createdAt: "asc" } } }),
+    relationshipDynamics: t.relation("relationshipDynamics", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+    }),
     validationStatus: t.relation("validationStatus", { nullable: true }),
     qualityMetrics: t.relation("qualityMetrics", { nullable: true }),
-    analyses: t.relation("analyses", { query: { orderBy: { createdAt: "asc" } } }),
-    deduplicationRecords: t.relation("deduplicationRecords", { query: { orderBy: { createdAt: "asc" } } }),
+    analyses: t.relation("analyses", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+    }),
+    deduplicationRecords: t.relation("deduplicationRecords", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+    }),
   }),
 });
 

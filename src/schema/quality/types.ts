@@ -1,6 +1,7 @@
 // Seed 000's data-quality records: validation, quality metrics and analysis runs.
 import { builder } from "../../builder.ts";
 import { AnalysisStatusEnum, ValidationSeverityEnum, ValidationStateEnum } from "../enums.ts";
+import { listFirst, listTake } from "../lists.ts";
 
 builder.prismaNode("ValidationStatus", {
   id: { field: "id" },
@@ -14,7 +15,10 @@ builder.prismaNode("ValidationStatus", {
     resolvedBy: t.exposeString("resolvedBy", { nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
-    results: t.relation("results", { query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } }),
+    results: t.relation("results", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+    }),
   }),
 });
 

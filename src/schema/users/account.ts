@@ -33,13 +33,15 @@ builder.mutationField("deleteViewer", (t) =>
       requirePerson(context, "delete its user");
       const { id, externalId } = context.viewer;
       if (args.confirm !== externalId) throw badInput("confirm must be the viewer's externalId", "confirm");
-      return context.prisma.$transaction(async (tx) => {
+      const deleted = await context.prisma.$transaction(async (tx) => {
         const conversations = await tx.conversation.count({ where: { userId: id } });
         const messages = await tx.message.count({ where: { conversation: { userId: id } } });
         const memories = await tx.memory.count({ where: { userId: id } });
         await tx.user.delete({ where: { id } });
         return { externalId, conversations, messages, memories };
       });
+      context.credentialsChanged(id);
+      return deleted;
     },
   }),
 );

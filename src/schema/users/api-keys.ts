@@ -45,6 +45,7 @@ builder.mutationField("revokeApiKey", (t) =>
       requirePerson(context, "revoke API keys");
       const id = await requireOwned(context, "ApiKey", args.id);
       await context.prisma.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
+      context.credentialsChanged(context.viewer.id);
       return context.prisma.apiKey.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),

@@ -1,5 +1,7 @@
 // The viewer and their API keys.
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from "graphql";
 import { builder } from "../../builder.ts";
+import { listFirst, listTake } from "../lists.ts";
 
 builder.prismaNode("User", {
   id: { field: "id" },
@@ -15,7 +17,10 @@ builder.prismaNode("User", {
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
     conversationCount: t.relationCount("conversations"),
-    apiKeys: t.relation("apiKeys", { query: { orderBy: { createdAt: "desc" } } }),
+    apiKeys: t.relation("apiKeys", {
+      args: { first: t.arg.int(listFirst) },
+      query: (args) => ({ take: listTake(args.first), orderBy: [{ createdAt: "desc" }, { id: "asc" }] }),
+    }),
   }),
 });
 
@@ -33,10 +38,27 @@ export const ApiKeyRef = builder.prismaNode("ApiKey", {
   }),
 });
 
+const IMMUTABLE_USER_FIELDS = new Set(["__typename", "id", "externalId", "createdAt"]);
+
+/** True when the field's selection (fragments included) asks for nothing outside `fields`. */
+function selectsOnly(info: GraphQLResolveInfo, fields: Set<string>): boolean {
+  const within = (selectionSet: SelectionSetNode | undefined): boolean =>
+    (selectionSet?.selections ?? []).every((selection) => {
+      if (selection.kind === Kind.FIELD) return fields.has(selection.name.value) && !selection.selectionSet;
+      if (selection.kind === Kind.INLINE_FRAGMENT) return within(selection.selectionSet);
+      const fragment = info.fragments[selection.name.value];
+      return fragment ? within(fragment.selectionSet) : false;
+    });
+  return info.fieldNodes.every((node) => within(node.selectionSet));
+}
+
 builder.queryField("viewer", (t) =>
   t.prismaField({
     type: "User",
     description: "The signed-in user.",
-    resolve: (query, _root, _args, context) => context.prisma.user.findUniqueOrThrow({ ...query, where: { id: context.viewer.id } }),
+    // The context knows who the viewer is (possibly from a few seconds ago): fields that never
+    // change are answered from it; anything else is read fresh.
+    resolve: (query, _root, _args, context, info) =>
+      selectsOnly(info, IMMUTABLE_USER_FIELDS) ? context.viewer : context.prisma.user.findUniqueOrThrow({ ...query, where: { id: context.viewer.id } }),
   }),
 );
