@@ -14,9 +14,11 @@ export interface Config {
   auth: AuthConfig;
   /** How long a credential's viewer is remembered between requests (VIEWER_CACHE_MS; 0: look it up every time). */
   viewerCacheMs: number;
-  limits: { maxDepth: number; maxAliases: number; maxCost: number; maxRequestBytes: number };
+  limits: QueryLimits & { maxRequestBytes: number };
   /** Subscription events: in-process, or through Redis so that several instances share them. */
   events: { redisUrl?: string; channelPrefix: string };
+  /** Live subscriptions: how many a WebSocket connection and a user may hold, how often their credential is checked again. */
+  subscriptions: { maxPerConnection: number; maxPerUser: number; recheckMs: number };
   /** Which model embeds text on the server (THREADLINE_EMBEDDER, EMBEDDINGS_*). */
   embedder: EmbedderConfig;
   /** Background embedding of messages and re-embedding after a model change (THREADLINE_BACKGROUND_*). */
@@ -29,6 +31,12 @@ export interface Config {
   /** Where Prometheus metrics are served (METRICS_PATH); off when unset. */
   metricsPath?: string;
   shutdownTimeoutMs: number;
+  /** PostgreSQL's statement_timeout for the server's connections (DATABASE_STATEMENT_TIMEOUT_MS; 0 = none). */
+  statementTimeoutMs: number;
+  /** Origins whose browser pages may call the API with credentials (CORS_ORIGINS); undefined = the default policy. */
+  corsOrigins?: string[];
+  /** Requests per user and per API key: a token bucket of `burst`, refilled at `perMinute`; 0 = off. */
+  rateLimit: { perMinute: number; burst: number };
 }
 
 export type AuthConfig =
@@ -58,6 +66,20 @@ export interface BackgroundConfig {
   pollMs: number;
   /** The first retry's wait; it doubles with each failed attempt (up to 10 minutes). */
   retryBaseMs: number;
+}
+
+/** What an operation may be before it runs (server/limits.ts, docs/API.md). */
+export interface QueryLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxCost: number;
+  /** Lexical tokens of the document (MAX_QUERY_TOKENS). */
+  maxTokens: number;
+  maxDirectives: number;
+  /** Fields, fragment spreads and inline fragments of an operation with its fragments expanded. */
+  maxFields: number;
+  /** Fields answering under one response name at one place, and fragment spreads in one selection. */
+  maxRepeats: number;
 }
 
 export class ConfigError extends Error {}
@@ -139,6 +161,22 @@ export function embedderConfig(env: NodeJS.ProcessEnv = process.env): EmbedderCo
   };
 }
 
+function corsOrigins(env: NodeJS.ProcessEnv): string[] | undefined {
+  const raw = env.CORS_ORIGINS;
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const origins = raw.split(",").map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {}
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(`CORS_ORIGINS must be comma-separated origins like https://app.example.com (no path, no trailing slash), got "${origin}"`);
+    }
+  }
+  return origins;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const nodeEnv = env.NODE_ENV === "production" ? "production" : env.NODE_ENV === "test" ? "test" : "development";
   const databaseUrl = env.DATABASE_URL || undefined;
@@ -205,8 +243,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       // As GitHub's GraphQL API: at most 500,000 nodes (there, pages are also at most 100).
       maxCost: integer(env, "MAX_QUERY_COST", 500_000, 100, 100_000_000),
       maxRequestBytes: integer(env, "MAX_REQUEST_BYTES", 25_000_000, 1_000, 1_000_000_000),
+      // Parsing and validation stay linear and small whatever the request (docs/design/hardening.md).
+      maxTokens: integer(env, "MAX_QUERY_TOKENS", 5_000, 100, 1_000_000),
+      maxDirectives: integer(env, "MAX_QUERY_DIRECTIVES", 50, 1, 10_000),
+      maxFields: integer(env, "MAX_QUERY_FIELDS", 1_500, 10, 1_000_000),
+      maxRepeats: integer(env, "MAX_QUERY_REPEATS", 15, 2, 10_000),
     },
     events: { redisUrl, channelPrefix: env.REDIS_CHANNEL_PREFIX ?? "threadline:" },
+    subscriptions: {
+      maxPerConnection: integer(env, "MAX_SUBSCRIPTIONS_PER_CONNECTION", 20, 1, 10_000),
+      maxPerUser: integer(env, "MAX_SUBSCRIPTIONS_PER_USER", 50, 1, 100_000),
+      // Revocations and deletions end subscriptions at once (an event); this catches what an event missed.
+      recheckMs: integer(env, "SUBSCRIPTION_RECHECK_MS", 60_000, 1_000, 3_600_000),
+    },
     embedder,
     background: {
       enabled: flag(env, "THREADLINE_BACKGROUND_EMBEDDING", true),
@@ -225,6 +274,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsPath,
     persistedOperations,
     shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
+    statementTimeoutMs: integer(env, "DATABASE_STATEMENT_TIMEOUT_MS", 30_000, 0, 3_600_000),
+    corsOrigins: corsOrigins(env),
+    rateLimit: {
+      perMinute: integer(env, "RATE_LIMIT_PER_MINUTE", nodeEnv === "production" ? 600 : 0, 0, 1_000_000),
+      burst: integer(env, "RATE_LIMIT_BURST", 100, 1, 1_000_000),
+    },
     viewerCacheMs: integer(env, "VIEWER_CACHE_MS", 10_000, 0, 300_000),
   };
 }

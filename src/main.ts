@@ -29,6 +29,7 @@ try {
   database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    statementTimeoutMs: config.statementTimeoutMs,
     log: (line) => logger.info(line),
   });
 } catch (error) {

@@ -46,7 +46,7 @@ function memoryWhere(filter: typeof MemoryFilter.$inferInput | null | undefined,
   if (filter.importance) {
     const { min, max } = filter.importance;
     if (min != null && max != null && min > max) throw badInput("filter.importance.min must not be above max", "filter.importance");
-    where.importance = { ...(min != null ? { gte: checkRange(min, "filter.importance.min", 0, 1)! } : {}), ...(max != null ? { lte: checkRange(max, "filter.importance.max", 0, 1)! } : {}) };
+    where.importance = { ...(min != null ? { gte: checkRange(min, "filter.importance.min", -Number.MAX_VALUE, Number.MAX_VALUE)! } : {}), ...(max != null ? { lte: checkRange(max, "filter.importance.max", -Number.MAX_VALUE, Number.MAX_VALUE)! } : {}) };
   }
   if (filter.clusterId) and.push({ clusterMemberships: { some: { clusterId: decodeId(filter.clusterId, "MemoryCluster", "filter.clusterId") } } });
   if (filter.conversationId) where.conversationId = decodeId(filter.conversationId, "Conversation", "filter.conversationId");

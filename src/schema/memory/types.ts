@@ -9,6 +9,7 @@ export const MemoryRef = builder.prismaNode("Memory", {
   authScopes: (memory) => ({ owner: memory.userId }),
   fields: (t) => ({
     conversation: t.relation("conversation", { nullable: true, description: "The conversation (seed 004's session) it came from." }),
+    externalId: t.exposeString("externalId", { nullable: true, description: "The source system's id for the memory; unique among the user's." }),
     content: t.exposeString("content"),
     summary: t.exposeString("summary", { nullable: true }),
     kind: t.exposeString("kind"),
@@ -80,7 +81,6 @@ builder.prismaNode("MemoryCluster", {
 builder.prismaNode("ClusterMembership", {
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     memory: t.relation("memory"),
     cluster: t.relation("cluster"),
@@ -93,7 +93,6 @@ builder.prismaNode("DeduplicationRecord", {
   description: "A merge: `memory` was kept and `mergedMemoryIds` were folded into it.",
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     memory: t.relation("memory"),
     mergedMemoryIds: t.exposeStringList("mergedMemoryIds"),
