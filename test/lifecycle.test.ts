@@ -17,7 +17,8 @@ interface Started {
 
 function start(env: Record<string, string>): Promise<Started> {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", THREADLINE_DATA_DIR: dataDir, ...env },
+    // The hashing embedder: these tests are about the process, not meaning (background-process.test.ts runs the default).
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", THREADLINE_DATA_DIR: dataDir, THREADLINE_EMBEDDER: "hashing", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
