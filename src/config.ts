@@ -1,5 +1,6 @@
 // Every environment variable Threadline reads, parsed and validated once at start-up.
-import { embedderNamed, type EmbedderName } from "./search/embedders/index.ts";
+import { EMBEDDER_NAMES, KNOWN_DIMENSIONS, type EmbedderConfig } from "./search/embedders/index.ts";
+import { DEFAULT_SEARCH_TUNING, type SearchTuning } from "./search/tuning.ts";
 import { loadPersistedOperations, PersistedOperationsError, type PersistedOperations } from "./server/persisted-operations.ts";
 
 export interface Config {
@@ -16,8 +17,12 @@ export interface Config {
   limits: { maxDepth: number; maxAliases: number; maxCost: number; maxRequestBytes: number };
   /** Subscription events: in-process, or through Redis so that several instances share them. */
   events: { redisUrl?: string; channelPrefix: string };
-  /** Which model embeds text on the server (THREADLINE_EMBEDDER). */
-  embedder: EmbedderName;
+  /** Which model embeds text on the server (THREADLINE_EMBEDDER, EMBEDDINGS_*). */
+  embedder: EmbedderConfig;
+  /** Background embedding of messages and re-embedding after a model change (THREADLINE_BACKGROUND_*). */
+  background: BackgroundConfig;
+  /** When vector search compares a user's rows exactly and how it walks the HNSW index otherwise. */
+  search: SearchTuning;
   logLevel: "debug" | "info" | "warn" | "error";
   /** Trusted documents by id (PERSISTED_OPERATIONS), and whether only they run (PERSISTED_OPERATIONS_ONLY). */
   persistedOperations?: PersistedOperations;
@@ -40,6 +45,21 @@ export type AuthConfig =
       audience?: string;
     };
 
+export interface BackgroundConfig {
+  /** Off: messages are not embedded and nothing is re-embedded by this instance (jobs stay queued). */
+  enabled: boolean;
+  /** Jobs one instance runs at the same time. */
+  concurrency: number;
+  /** A claimed job not finished within this time is taken up again (by any instance). */
+  leaseMs: number;
+  /** Attempts before a job is set aside as failed (dead-lettered). */
+  maxAttempts: number;
+  /** How often an idle worker looks for jobs it was not told about (other instances, retries). */
+  pollMs: number;
+  /** The first retry's wait; it doubles with each failed attempt (up to 10 minutes). */
+  retryBaseMs: number;
+}
+
 export class ConfigError extends Error {}
 
 /** Connection page sizes: `first`/`last` above `max` is a BAD_USER_INPUT error; absent means `default`. */
@@ -55,9 +75,10 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0
   return value;
 }
 
-function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+function flag(env: NodeJS.ProcessEnv, name: string, fallback = false): boolean {
   const raw = (env[name] ?? "").toLowerCase();
-  if (["", "0", "false", "no", "off"].includes(raw)) return false;
+  if (raw === "") return fallback;
+  if (["0", "false", "no", "off"].includes(raw)) return false;
   if (["1", "true", "yes", "on"].includes(raw)) return true;
   throw new ConfigError(`${name} must be 1/true or 0/false, got "${env[name]}"`);
 }
@@ -75,6 +96,47 @@ function url(env: NodeJS.ProcessEnv, name: string): URL | undefined {
     throw new ConfigError(`${name} must be an http:// or https:// URL, got "${raw}"`);
   }
   return parsed;
+}
+
+/**
+ * The server's embedder: THREADLINE_EMBEDDER (default `use`, or `openai` when EMBEDDINGS_URL is set)
+ * with its settings. Also read by the scripts (seed, reembed), which must embed as the server does.
+ */
+export function embedderConfig(env: NodeJS.ProcessEnv = process.env): EmbedderConfig {
+  const name = (env.THREADLINE_EMBEDDER || (env.EMBEDDINGS_URL ? "openai" : "use")) as EmbedderConfig["name"];
+  if (!EMBEDDER_NAMES.includes(name)) {
+    throw new ConfigError(`THREADLINE_EMBEDDER must be one of ${EMBEDDER_NAMES.join(", ")}; got "${name}"`);
+  }
+  if (name === "hashing") return { name };
+  if (name === "use") {
+    return {
+      name,
+      workers: integer(env, "THREADLINE_EMBEDDER_WORKERS", 1, 1, 32),
+      maxBatch: integer(env, "THREADLINE_EMBEDDER_BATCH", 32, 1, 1_024),
+      batchWaitMs: integer(env, "THREADLINE_EMBEDDER_BATCH_WAIT_MS", 5, 0, 1_000),
+    };
+  }
+  const endpoint = url(env, "EMBEDDINGS_URL");
+  if (!endpoint) throw new ConfigError("THREADLINE_EMBEDDER=openai needs EMBEDDINGS_URL (e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1 for Ollama)");
+  const model = env.EMBEDDINGS_MODEL;
+  if (!model) throw new ConfigError("EMBEDDINGS_URL needs EMBEDDINGS_MODEL (e.g. text-embedding-3-small, nomic-embed-text)");
+  const requestDimensions = Boolean(env.EMBEDDINGS_DIMENSIONS);
+  const dimensions = requestDimensions ? integer(env, "EMBEDDINGS_DIMENSIONS", 0, 1, 2_000) : KNOWN_DIMENSIONS[model];
+  if (dimensions === undefined) throw new ConfigError(`EMBEDDINGS_DIMENSIONS is needed: the size of ${model}'s vectors is not known to Threadline`);
+  if (dimensions > 2_000) {
+    throw new ConfigError(`${model} gives ${dimensions}-dimensional vectors; pgvector indexes at most 2000: set EMBEDDINGS_DIMENSIONS (e.g. 1536) if the model can shorten them`);
+  }
+  return {
+    name,
+    url: endpoint.href,
+    model,
+    apiKey: env.EMBEDDINGS_API_KEY || undefined,
+    dimensions,
+    requestDimensions,
+    maxBatch: integer(env, "EMBEDDINGS_BATCH", 128, 1, 2_048),
+    timeoutMs: integer(env, "EMBEDDINGS_TIMEOUT_MS", 30_000, 100, 600_000),
+    retries: integer(env, "EMBEDDINGS_RETRIES", 5, 0, 20),
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -126,12 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw error;
     }
   }
-  let embedder: EmbedderName;
-  try {
-    embedder = embedderNamed(env.THREADLINE_EMBEDDER);
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
-  }
+  const embedder = embedderConfig(env);
   const logLevel = (env.LOG_LEVEL || "info") as Config["logLevel"];
   if (!["debug", "info", "warn", "error"].includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be debug, info, warn or error`);
   return {
@@ -151,6 +208,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     events: { redisUrl, channelPrefix: env.REDIS_CHANNEL_PREFIX ?? "threadline:" },
     embedder,
+    background: {
+      enabled: flag(env, "THREADLINE_BACKGROUND_EMBEDDING", true),
+      concurrency: integer(env, "THREADLINE_BACKGROUND_CONCURRENCY", 1, 1, 64),
+      leaseMs: integer(env, "THREADLINE_BACKGROUND_LEASE_MS", 60_000, 1_000, 86_400_000),
+      maxAttempts: integer(env, "THREADLINE_BACKGROUND_MAX_ATTEMPTS", 8, 1, 100),
+      pollMs: integer(env, "THREADLINE_BACKGROUND_POLL_MS", 1_000, 10, 600_000),
+      retryBaseMs: integer(env, "THREADLINE_BACKGROUND_RETRY_MS", 5_000, 10, 3_600_000),
+    },
+    search: {
+      exactScanMax: integer(env, "SEARCH_EXACT_SCAN_MAX", DEFAULT_SEARCH_TUNING.exactScanMax, 0, 10_000_000),
+      efSearch: integer(env, "SEARCH_HNSW_EF_SEARCH", DEFAULT_SEARCH_TUNING.efSearch, 1, 1_000),
+      maxScanTuples: integer(env, "SEARCH_HNSW_MAX_SCAN_TUPLES", DEFAULT_SEARCH_TUNING.maxScanTuples, 1, 100_000_000),
+    },
     logLevel,
     metricsPath,
     persistedOperations,

@@ -13,6 +13,7 @@ import { useLimits } from "./server/limits.ts";
 import { useErrorCodes } from "./server/error-codes.ts";
 import { useAccessLog, describeOperation } from "./server/access-log.ts";
 import { useMetrics } from "./server/metrics.ts";
+import { backlog } from "./jobs/queue.ts";
 import { persistedQueryFor, usePersisted } from "./server/persisted-operations.ts";
 import type { Logger } from "./logger.ts";
 
@@ -90,7 +91,7 @@ export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
       useErrorCodes(),
       // After useErrorCodes: it logs the codes clients see. Probes and scrapes only at debug level.
       useAccessLog(logger, { probes: ["/health", "/ready", ...(config.metricsPath ? [config.metricsPath] : [])] }),
-      ...(config.metricsPath ? [useMetrics(config.metricsPath)] : []),
+      ...(config.metricsPath ? [useMetrics(config.metricsPath, { backlog: () => backlog(prisma) })] : []),
       useReadinessCheck({
         endpoint: "/ready",
         check: async () => {

@@ -81,7 +81,7 @@ describe("memory CRUD", () => {
     for (const [input, pattern] of [
       [{ content: "x", accessCount: -1 }, /accessCount/],
       [{ content: "  " }, /content/],
-      [{ content: "x", embedding: axis(0, 10), model: "m" }, /10 dimensions/],
+      [{ content: "x", embedding: axis(0, 2001), model: "m" }, /2001 dimensions/],
       [{ content: "x", embedding: axis(0) }, /model is required/],
       [{ kind: "fact" }, /content is required/],
     ] as const) {

@@ -15,8 +15,8 @@ let b: TestServer;
 beforeAll(async () => {
   db = await freshDatabase();
   // Two instances over one database and one event bus, as behind a load balancer with Redis.
-  a = await startTestServer({ db, events });
-  b = await startTestServer({ db, events });
+  a = await startTestServer({ db, events, env: { VIEWER_CACHE_MS: "10000" } });
+  b = await startTestServer({ db, events, env: { VIEWER_CACHE_MS: "10000" } });
 });
 afterAll(async () => {
   await a?.close();

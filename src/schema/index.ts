@@ -13,6 +13,7 @@ import "./conversations/mutations.ts";
 import "./conversations/messages.ts";
 import "./conversations/workflow.ts";
 import "./conversations/chunks.ts";
+import "./conversations/embedding.ts";
 import "./conversations/import.ts";
 import "./conversations/subscriptions.ts";
 import "./imports/mutations.ts";

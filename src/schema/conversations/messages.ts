@@ -9,6 +9,7 @@ import { decodeId } from "../ids.ts";
 import { MessageRoleEnum, ToolUseStatusEnum } from "../enums.ts";
 import { checkRange, checkText, jsonInput } from "../inputs.ts";
 import { contentHash, extractLinks, messageFingerprint } from "./content.ts";
+import { enqueueMessageEmbedding } from "../../jobs/queue.ts";
 
 export const MAX_MESSAGES_PER_APPEND = 1000;
 export const MAX_CHILDREN_PER_MESSAGE = 100;
@@ -223,6 +224,7 @@ export async function insertMessages(
   if (toolUses.length) await tx.toolUse.createMany({ data: toolUses });
   if (links.length) await tx.link.createMany({ data: links, skipDuplicates: true });
   if (assets.length) await tx.asset.createMany({ data: assets });
+  await enqueueMessageEmbedding(tx, viewerId, conversationId, messageIds); // chunked and embedded in the background
   await tx.conversation.update({ where: { id: conversationId }, data: { updatedAt: now } });
   return { messageIds, duplicates };
 }

@@ -6,6 +6,7 @@ import type { Conversation } from "../../generated/prisma/client.ts";
 import { lastMessageIds } from "./sql.ts";
 import { listFirst, listTake } from "../lists.ts";
 import { seekRange } from "../cursors.ts";
+import { storedEmbeddings } from "../../search/stored.ts";
 
 const MessageSequenceEnum = builder.enumType("MessageSequence", {
   description: "The order of a conversation's messages.",
@@ -15,7 +16,9 @@ const MessageSequenceEnum = builder.enumType("MessageSequence", {
   } as const,
 });
 
-const ContentSource = builder.objectRef<Conversation>("ContentSource").implement({
+type ContentColumns = Pick<Conversation, "contentType" | "contentTitle" | "contentBody" | "contentUrl" | "contentAuthor" | "contentPublishedAt" | "contentMetadata">;
+
+const ContentSource = builder.objectRef<ContentColumns>("ContentSource").implement({
   description: "What an agent conversation discusses (seed 002's content source).",
   fields: (t) => ({
     type: t.string({ nullable: true, resolve: (c) => c.contentType }),
@@ -32,6 +35,8 @@ export const ConversationRef = builder.prismaNode("Conversation", {
   description: "A conversation: a coding session (001), an agent debate (002), a build context (003) or a memory session (004).",
   id: { field: "id" },
   nullable: true,
+  // Select mode: a query reads the columns its operation asks for (and the owner, for the scope).
+  select: { id: true, userId: true },
   authScopes: (conversation) => ({ owner: conversation.userId }),
   fields: (t) => ({
     externalId: t.exposeString("externalId", { nullable: true, description: "The source system's id for the conversation; unique among the user's." }),
@@ -40,10 +45,19 @@ export const ConversationRef = builder.prismaNode("Conversation", {
     title: t.exposeString("title", { nullable: true }),
     description: t.exposeString("description", { nullable: true }),
     status: t.expose("status", { type: ConversationStatusEnum }),
-    active: t.boolean({ description: "True while the conversation has not ended.", resolve: (c) => c.endedAt === null }),
+    active: t.boolean({ description: "True while the conversation has not ended.", select: { endedAt: true }, resolve: (c) => c.endedAt === null }),
     contentSource: t.field({
       type: ContentSource,
       nullable: true,
+      select: {
+        contentType: true,
+        contentTitle: true,
+        contentBody: true,
+        contentUrl: true,
+        contentAuthor: true,
+        contentPublishedAt: true,
+        contentMetadata: true,
+      },
       resolve: (c) => (c.contentType ?? c.contentTitle ?? c.contentBody ?? c.contentUrl ? c : null),
     }),
     consensusReached: t.exposeBoolean("consensusReached"),
@@ -95,11 +109,7 @@ export const ConversationRef = builder.prismaNode("Conversation", {
       totalCount: true,
       query: { orderBy: [{ createdAt: "desc" }, { id: "asc" }] },
     }),
-    chunks: t.relatedConnection("chunks", {
-      cursor: "conversationId_chunkIndex",
-      totalCount: true,
-      query: (args) => ({ where: seekRange("chunkIndex", args), orderBy: [{ chunkIndex: "asc" }, { id: "asc" }] }),
-    }),
+    chunks: t.relatedConnection("chunks", { cursor: "id", totalCount: true, query: { orderBy: [{ chunkIndex: "asc" }, { id: "asc" }] } }),
     memories: t.relatedConnection("memories", {
       cursor: "id",
       totalCount: true,
@@ -132,7 +142,7 @@ export const ConversationRef = builder.prismaNode("Conversation", {
 export const MessageRef = builder.prismaNode("Message", {
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
+  select: { id: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
     role: t.expose("role", { type: MessageRoleEnum }),
@@ -181,7 +191,7 @@ export const MessageRef = builder.prismaNode("Message", {
 export const ToolUseRef = builder.prismaNode("ToolUse", {
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
+  select: { id: true },
   fields: (t) => ({
     message: t.relation("message"),
     externalId: t.exposeString("externalId", { nullable: true, description: "The source system's id for the call." }),
@@ -200,7 +210,7 @@ export const ToolUseRef = builder.prismaNode("ToolUse", {
 builder.prismaNode("Link", {
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
+  select: { id: true },
   fields: (t) => ({
     message: t.relation("message"),
     url: t.exposeString("url"),
@@ -212,7 +222,7 @@ builder.prismaNode("Link", {
 builder.prismaNode("Asset", {
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
+  select: { id: true },
   fields: (t) => ({
     message: t.relation("message"),
     type: t.exposeString("type"),
@@ -229,7 +239,6 @@ export const ActionRef = builder.prismaNode("Action", {
   description: "A step of seed 003's build workflow: clone_template, configure_tooling, modify_files, deploy, ...",
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
     externalId: t.exposeString("externalId", { nullable: true }),
@@ -245,7 +254,6 @@ export const ActionRef = builder.prismaNode("Action", {
 export const PreviewRef = builder.prismaNode("Preview", {
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
     externalId: t.exposeString("externalId", { nullable: true }),
@@ -262,13 +270,20 @@ export const ConversationChunkRef = builder.prismaNode("ConversationChunk", {
   description: "A chunk of a conversation's text with its embedding (seed 001's ConversationEmbedding).",
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
+    message: t.relation("message", { nullable: true, description: "The message this chunk was cut from, if it comes from one message." }),
     chunkIndex: t.exposeInt("chunkIndex"),
     chunkText: t.exposeString("chunkText"),
     embeddingModel: t.exposeString("embeddingModel", { nullable: true }),
     embeddingDimensions: t.exposeInt("embeddingDimensions", { nullable: true }),
+    embedding: t.loadableList({
+      type: "Float",
+      nullable: true,
+      description: "The stored vector. Costly (up to 2,000 numbers per chunk): ask for it only when you need the numbers.",
+      load: (ids: string[], context) => storedEmbeddings(context.prisma, "CHUNK", context.viewer.id, ids),
+      resolve: (chunk) => chunk.id,
+    }),
     metadata: t.expose("metadata", { type: "JSON", nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),

@@ -5,6 +5,7 @@ import { badInput, notFound } from "../../errors.ts";
 import type { Context } from "../../context.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import { checkVector } from "../../search/vectors.ts";
+import { checkModelSize } from "../../search/stored.ts";
 import { ownedNodeKeys } from "../../auth/node-access.ts";
 import { decodeId, requireOwned } from "../ids.ts";
 import { checkRange, checkText, jsonInput, unlessNull } from "../inputs.ts";
@@ -88,6 +89,7 @@ async function embeddingFor(context: Context, input: MemoryInput, content: strin
   if (input.embedding) {
     if (!input.model) throw badInput("input.model is required with an embedding", "input.model");
     checkVector(input.embedding, "input.embedding");
+    await checkModelSize(context.prisma, context.embedder, context.viewer.id, input.model, input.embedding.length, "input.embedding");
     return { vector: input.embedding, model: input.model };
   }
   if (content === undefined) return undefined;
