@@ -230,6 +230,7 @@ async function fixtureFor(server: Running): Promise<Fixture> {
 }
 
 interface Check {
+  database?: Measurement["database"];
   scenario: ScenarioId;
   agree: boolean;
   detail: string;
@@ -466,8 +467,9 @@ async function runServers(database: Measurement["database"], servers: Running[],
   if (threadline && (!only || only.test("nested"))) {
     const reply = await post(threadline.url, nested.request(fixtures.get("threadline")!));
     const problem = reply.body.data ? ownerCheck(nested.canonical(reply.body.data) as any[]) : "no data";
-    checks.push({ scenario: "nested", agree: !problem, detail: problem ?? "only user A's conversations on user A's page" });
+    checks.push({ database, scenario: "nested", agree: !problem, detail: problem ?? "only user A's conversations on user A's page" });
   }
+  for (const check of checks) check.database = database;
   if (checks.some((c) => !c.agree)) return { checks, measurements: [] };
   const pairs = SCENARIOS.filter(({ id }) => !only || only.test(id)).flatMap(({ id }) => servers.filter((server) => SHAPES[server.kind][id]).map((server) => ({ id, server })));
   // Rows read first, one pair at a time, before any load (whose statistics would arrive late).
@@ -627,7 +629,7 @@ async function main() {
     const t = table(measurements, database);
     if (t) out.push(`## ${database === "postgres" ? "PostgreSQL" : "PGlite"}`, "", t, "");
   }
-  out.push("## Agreement", "", ...checks.map((c) => `- ${c.agree ? "ok" : "**DIFFER**"} ${c.scenario}: ${c.detail}`), "");
+  out.push("## Agreement", "", ...checks.map((c) => `- ${c.agree ? "ok" : "**DIFFER**"} ${c.database ?? ""} ${c.scenario}: ${c.detail}`), "");
   if (profile) out.push("## CPU profile of Threadline under (a)", "", profile, "");
   const byTable = measurements.filter((m) => m.rowsByTable);
   if (byTable.length) out.push("## Rows read per request, by table (PostgreSQL)", "", ...byTable.map((m) => `- ${m.scenario} ${m.server}: ${JSON.stringify(m.rowsByTable)}`), "");
