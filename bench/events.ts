@@ -27,7 +27,7 @@ const database = await openDatabase({ dataDir: "memory://" });
 const config = loadConfig({ NODE_ENV: "test", PORT: "0" }); // local mode: one user
 const start = (events: EventBus) =>
   startServer(
-    { config, prisma: database.prisma, events, authenticator: createAuthenticator(config.auth, database.prisma), embedder: createEmbedder(), logger },
+    { config, prisma: database.prisma, events, authenticator: createAuthenticator(config.auth, database.prisma), embedder: createEmbedder("hashing"), logger },
     { host: "127.0.0.1", port: 0 },
   );
 

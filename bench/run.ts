@@ -21,7 +21,8 @@ import { throwawayDatabase } from "../src/db/throwaway.ts";
 import { createAuthenticator } from "../src/auth/viewer.ts";
 import { inProcessEvents } from "../src/events/pubsub.ts";
 import { startServer } from "../src/server.ts";
-import { createEmbedder, embedderNamed } from "../src/search/embedders/index.ts";
+import { createEmbedder } from "../src/search/embedders/index.ts";
+import { embedderConfig } from "../src/config.ts";
 import { percentile, post, runLoadOffThread, type LoadResult, type Operation } from "./harness.ts";
 import { APPEND_MESSAGES, TERMS, buildScenarios, generator, message, sentence, type Fixture } from "./scenarios.ts";
 
@@ -188,7 +189,7 @@ const openStart = performance.now();
 const database = await benchDatabase();
 const openSeconds = (performance.now() - openStart) / 1000;
 const config = loadConfig({ NODE_ENV: "test", PORT: "0" });
-const embedder = createEmbedder(embedderNamed(process.env.BENCH_EMBEDDER, "BENCH_EMBEDDER"));
+const embedder = createEmbedder(embedderConfig({ ...process.env, THREADLINE_EMBEDDER: process.env.BENCH_EMBEDDER || "hashing" }));
 await embedder.warm?.();
 const server = await startServer(
   { config, prisma: database.prisma, events: inProcessEvents(), authenticator: createAuthenticator(config.auth, database.prisma), embedder, logger: createLogger("error") },

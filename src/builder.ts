@@ -15,7 +15,8 @@ import { resolveOwnedNodes } from "./auth/node-access.ts";
 export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;
-  AuthScopes: { viewer: boolean; owner: string };
+  // Every request has a viewer (the context refuses one without); `owner` checks an object's user.
+  AuthScopes: { owner: string };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     JSON: { Input: unknown; Output: unknown };
@@ -28,7 +29,6 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   scopeAuth: {
     authScopes: (context) => ({
-      viewer: Boolean(context.viewer),
       owner: (userId: string) => userId === context.viewer.id,
     }),
     runScopesOnType: true,

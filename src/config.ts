@@ -1,5 +1,6 @@
 // Every environment variable Threadline reads, parsed and validated once at start-up.
-import { embedderNamed, type EmbedderName } from "./search/embedders/index.ts";
+import { EMBEDDER_NAMES, KNOWN_DIMENSIONS, type EmbedderConfig } from "./search/embedders/index.ts";
+import { DEFAULT_SEARCH_TUNING, type SearchTuning } from "./search/tuning.ts";
 import { loadPersistedOperations, PersistedOperationsError, type PersistedOperations } from "./server/persisted-operations.ts";
 
 export interface Config {
@@ -13,17 +14,29 @@ export interface Config {
   auth: AuthConfig;
   /** How long a credential's viewer is remembered between requests (VIEWER_CACHE_MS; 0: look it up every time). */
   viewerCacheMs: number;
-  limits: { maxDepth: number; maxAliases: number; maxCost: number; maxRequestBytes: number };
+  limits: QueryLimits & { maxRequestBytes: number };
   /** Subscription events: in-process, or through Redis so that several instances share them. */
   events: { redisUrl?: string; channelPrefix: string };
-  /** Which model embeds text on the server (THREADLINE_EMBEDDER). */
-  embedder: EmbedderName;
+  /** Live subscriptions: how many a WebSocket connection and a user may hold, how often their credential is checked again. */
+  subscriptions: { maxPerConnection: number; maxPerUser: number; recheckMs: number };
+  /** Which model embeds text on the server (THREADLINE_EMBEDDER, EMBEDDINGS_*). */
+  embedder: EmbedderConfig;
+  /** Background embedding of messages and re-embedding after a model change (THREADLINE_BACKGROUND_*). */
+  background: BackgroundConfig;
+  /** When vector search compares a user's rows exactly and how it walks the HNSW index otherwise. */
+  search: SearchTuning;
   logLevel: "debug" | "info" | "warn" | "error";
   /** Trusted documents by id (PERSISTED_OPERATIONS), and whether only they run (PERSISTED_OPERATIONS_ONLY). */
   persistedOperations?: PersistedOperations;
   /** Where Prometheus metrics are served (METRICS_PATH); off when unset. */
   metricsPath?: string;
   shutdownTimeoutMs: number;
+  /** PostgreSQL's statement_timeout for the server's connections (DATABASE_STATEMENT_TIMEOUT_MS; 0 = none). */
+  statementTimeoutMs: number;
+  /** Origins whose browser pages may call the API with credentials (CORS_ORIGINS); undefined = the default policy. */
+  corsOrigins?: string[];
+  /** Requests per user and per API key: a token bucket of `burst`, refilled at `perMinute`; 0 = off. */
+  rateLimit: { perMinute: number; burst: number };
 }
 
 export type AuthConfig =
@@ -40,6 +53,35 @@ export type AuthConfig =
       audience?: string;
     };
 
+export interface BackgroundConfig {
+  /** Off: messages are not embedded and nothing is re-embedded by this instance (jobs stay queued). */
+  enabled: boolean;
+  /** Jobs one instance runs at the same time. */
+  concurrency: number;
+  /** A claimed job not finished within this time is taken up again (by any instance). */
+  leaseMs: number;
+  /** Attempts before a job is set aside as failed (dead-lettered). */
+  maxAttempts: number;
+  /** How often an idle worker looks for jobs it was not told about (other instances, retries). */
+  pollMs: number;
+  /** The first retry's wait; it doubles with each failed attempt (up to 10 minutes). */
+  retryBaseMs: number;
+}
+
+/** What an operation may be before it runs (server/limits.ts, docs/API.md). */
+export interface QueryLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxCost: number;
+  /** Lexical tokens of the document (MAX_QUERY_TOKENS). */
+  maxTokens: number;
+  maxDirectives: number;
+  /** Fields, fragment spreads and inline fragments of an operation with its fragments expanded. */
+  maxFields: number;
+  /** Fields answering under one response name at one place, and fragment spreads in one selection. */
+  maxRepeats: number;
+}
+
 export class ConfigError extends Error {}
 
 /** Connection page sizes: `first`/`last` above `max` is a BAD_USER_INPUT error; absent means `default`. */
@@ -55,9 +97,10 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0
   return value;
 }
 
-function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+function flag(env: NodeJS.ProcessEnv, name: string, fallback = false): boolean {
   const raw = (env[name] ?? "").toLowerCase();
-  if (["", "0", "false", "no", "off"].includes(raw)) return false;
+  if (raw === "") return fallback;
+  if (["0", "false", "no", "off"].includes(raw)) return false;
   if (["1", "true", "yes", "on"].includes(raw)) return true;
   throw new ConfigError(`${name} must be 1/true or 0/false, got "${env[name]}"`);
 }
@@ -75,6 +118,63 @@ function url(env: NodeJS.ProcessEnv, name: string): URL | undefined {
     throw new ConfigError(`${name} must be an http:// or https:// URL, got "${raw}"`);
   }
   return parsed;
+}
+
+/**
+ * The server's embedder: THREADLINE_EMBEDDER (default `use`, or `openai` when EMBEDDINGS_URL is set)
+ * with its settings. Also read by the scripts (seed, reembed), which must embed as the server does.
+ */
+export function embedderConfig(env: NodeJS.ProcessEnv = process.env): EmbedderConfig {
+  const name = (env.THREADLINE_EMBEDDER || (env.EMBEDDINGS_URL ? "openai" : "use")) as EmbedderConfig["name"];
+  if (!EMBEDDER_NAMES.includes(name)) {
+    throw new ConfigError(`THREADLINE_EMBEDDER must be one of ${EMBEDDER_NAMES.join(", ")}; got "${name}"`);
+  }
+  if (name === "hashing") return { name };
+  if (name === "use") {
+    return {
+      name,
+      workers: integer(env, "THREADLINE_EMBEDDER_WORKERS", 1, 1, 32),
+      maxBatch: integer(env, "THREADLINE_EMBEDDER_BATCH", 32, 1, 1_024),
+      batchWaitMs: integer(env, "THREADLINE_EMBEDDER_BATCH_WAIT_MS", 5, 0, 1_000),
+    };
+  }
+  const endpoint = url(env, "EMBEDDINGS_URL");
+  if (!endpoint) throw new ConfigError("THREADLINE_EMBEDDER=openai needs EMBEDDINGS_URL (e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1 for Ollama)");
+  const model = env.EMBEDDINGS_MODEL;
+  if (!model) throw new ConfigError("EMBEDDINGS_URL needs EMBEDDINGS_MODEL (e.g. text-embedding-3-small, nomic-embed-text)");
+  const requestDimensions = Boolean(env.EMBEDDINGS_DIMENSIONS);
+  const dimensions = requestDimensions ? integer(env, "EMBEDDINGS_DIMENSIONS", 0, 1, 2_000) : KNOWN_DIMENSIONS[model];
+  if (dimensions === undefined) throw new ConfigError(`EMBEDDINGS_DIMENSIONS is needed: the size of ${model}'s vectors is not known to Threadline`);
+  if (dimensions > 2_000) {
+    throw new ConfigError(`${model} gives ${dimensions}-dimensional vectors; pgvector indexes at most 2000: set EMBEDDINGS_DIMENSIONS (e.g. 1536) if the model can shorten them`);
+  }
+  return {
+    name,
+    url: endpoint.href,
+    model,
+    apiKey: env.EMBEDDINGS_API_KEY || undefined,
+    dimensions,
+    requestDimensions,
+    maxBatch: integer(env, "EMBEDDINGS_BATCH", 128, 1, 2_048),
+    timeoutMs: integer(env, "EMBEDDINGS_TIMEOUT_MS", 30_000, 100, 600_000),
+    retries: integer(env, "EMBEDDINGS_RETRIES", 5, 0, 20),
+  };
+}
+
+function corsOrigins(env: NodeJS.ProcessEnv): string[] | undefined {
+  const raw = env.CORS_ORIGINS;
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const origins = raw.split(",").map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {}
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(`CORS_ORIGINS must be comma-separated origins like https://app.example.com (no path, no trailing slash), got "${origin}"`);
+    }
+  }
+  return origins;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -126,12 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw error;
     }
   }
-  let embedder: EmbedderName;
-  try {
-    embedder = embedderNamed(env.THREADLINE_EMBEDDER);
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
-  }
+  const embedder = embedderConfig(env);
   const logLevel = (env.LOG_LEVEL || "info") as Config["logLevel"];
   if (!["debug", "info", "warn", "error"].includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be debug, info, warn or error`);
   return {
@@ -148,13 +243,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       // As GitHub's GraphQL API: at most 500,000 nodes (there, pages are also at most 100).
       maxCost: integer(env, "MAX_QUERY_COST", 500_000, 100, 100_000_000),
       maxRequestBytes: integer(env, "MAX_REQUEST_BYTES", 25_000_000, 1_000, 1_000_000_000),
+      // Parsing and validation stay linear and small whatever the request (docs/design/hardening.md).
+      maxTokens: integer(env, "MAX_QUERY_TOKENS", 5_000, 100, 1_000_000),
+      maxDirectives: integer(env, "MAX_QUERY_DIRECTIVES", 50, 1, 10_000),
+      maxFields: integer(env, "MAX_QUERY_FIELDS", 1_500, 10, 1_000_000),
+      maxRepeats: integer(env, "MAX_QUERY_REPEATS", 15, 2, 10_000),
     },
     events: { redisUrl, channelPrefix: env.REDIS_CHANNEL_PREFIX ?? "threadline:" },
+    subscriptions: {
+      maxPerConnection: integer(env, "MAX_SUBSCRIPTIONS_PER_CONNECTION", 20, 1, 10_000),
+      maxPerUser: integer(env, "MAX_SUBSCRIPTIONS_PER_USER", 50, 1, 100_000),
+      // Revocations and deletions end subscriptions at once (an event); this catches what an event missed.
+      recheckMs: integer(env, "SUBSCRIPTION_RECHECK_MS", 60_000, 1_000, 3_600_000),
+    },
     embedder,
+    background: {
+      enabled: flag(env, "THREADLINE_BACKGROUND_EMBEDDING", true),
+      concurrency: integer(env, "THREADLINE_BACKGROUND_CONCURRENCY", 1, 1, 64),
+      leaseMs: integer(env, "THREADLINE_BACKGROUND_LEASE_MS", 60_000, 1_000, 86_400_000),
+      maxAttempts: integer(env, "THREADLINE_BACKGROUND_MAX_ATTEMPTS", 8, 1, 100),
+      pollMs: integer(env, "THREADLINE_BACKGROUND_POLL_MS", 1_000, 10, 600_000),
+      retryBaseMs: integer(env, "THREADLINE_BACKGROUND_RETRY_MS", 5_000, 10, 3_600_000),
+    },
+    search: {
+      exactScanMax: integer(env, "SEARCH_EXACT_SCAN_MAX", DEFAULT_SEARCH_TUNING.exactScanMax, 0, 10_000_000),
+      efSearch: integer(env, "SEARCH_HNSW_EF_SEARCH", DEFAULT_SEARCH_TUNING.efSearch, 1, 1_000),
+      maxScanTuples: integer(env, "SEARCH_HNSW_MAX_SCAN_TUPLES", DEFAULT_SEARCH_TUNING.maxScanTuples, 1, 100_000_000),
+    },
     logLevel,
     metricsPath,
     persistedOperations,
     shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
+    statementTimeoutMs: integer(env, "DATABASE_STATEMENT_TIMEOUT_MS", 30_000, 0, 3_600_000),
+    corsOrigins: corsOrigins(env),
+    rateLimit: {
+      perMinute: integer(env, "RATE_LIMIT_PER_MINUTE", nodeEnv === "production" ? 600 : 0, 0, 1_000_000),
+      burst: integer(env, "RATE_LIMIT_BURST", 100, 1, 1_000_000),
+    },
     viewerCacheMs: integer(env, "VIEWER_CACHE_MS", 10_000, 0, 300_000),
   };
 }

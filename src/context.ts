@@ -5,6 +5,7 @@ import type { Config } from "./config.ts";
 import type { PrismaClient } from "./db/database.ts";
 import type { User } from "./generated/prisma/client.ts";
 import type { Authenticator, Credential } from "./auth/viewer.ts";
+import { ACT_AS_HEADER } from "./auth/acting.ts";
 import { ALL_USERS, type EventBus, type PubSub } from "./events/pubsub.ts";
 import type { ViewerCache } from "./auth/viewer-cache.ts";
 import type { Embedder } from "./search/embedders/index.ts";
@@ -13,6 +14,8 @@ export interface Context {
   viewer: User;
   /** How the viewer signed in; some mutations need a person (token or local mode), not an API key. */
   credential: Credential;
+  /** Who acts for the viewer, when a service does (a service key's or a token's `act` actor). */
+  actor?: string;
   prisma: PrismaClient;
   pubsub: PubSub;
   config: Config;
@@ -39,16 +42,24 @@ function authorizationOf(initial: InitialContext): string | undefined {
   return initial.request?.headers.get("authorization") ?? undefined;
 }
 
+function actAsOf(initial: InitialContext): string | undefined {
+  const params = initial.connectionParams ?? {};
+  const fromParams = params[ACT_AS_HEADER] ?? params["X-Threadline-Act-As"];
+  if (typeof fromParams === "string") return fromParams;
+  return initial.request?.headers.get(ACT_AS_HEADER) ?? undefined;
+}
+
 export function createContextFactory(deps: ServerDeps, authenticator: Authenticator | ViewerCache = deps.authenticator) {
   const credentialsChanged = (userId: string) => {
     if ("forgetUser" in authenticator) authenticator.forgetUser(userId); // this instance, before the mutation answers
     deps.events.pubsub.publish("credentialsChanged", ALL_USERS, { userId }); // and every other one
   };
   return async (initial: InitialContext): Promise<Context> => {
-    const { user, credential } = await authenticator.viewerFor(authorizationOf(initial));
+    const { user, credential, actor } = await authenticator.viewerFor(authorizationOf(initial), actAsOf(initial));
     return {
       viewer: user,
       credential,
+      actor,
       prisma: deps.prisma,
       pubsub: deps.events.pubsub,
       config: deps.config,

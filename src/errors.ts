@@ -10,6 +10,8 @@ export const ErrorCode = {
   BAD_USER_INPUT: "BAD_USER_INPUT",
   CONFLICT: "CONFLICT",
   QUERY_TOO_COMPLEX: "QUERY_TOO_COMPLEX",
+  TOO_MANY_SUBSCRIPTIONS: "TOO_MANY_SUBSCRIPTIONS",
+  RATE_LIMITED: "RATE_LIMITED",
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -75,10 +77,17 @@ export function classifyError(error: unknown, { exposeInternals }: { exposeInter
     const cause = (original.meta as { driverAdapterError?: { cause?: { originalCode?: string; message?: string } } } | undefined)
       ?.driverAdapterError?.cause;
     const sqlState = cause?.originalCode ?? "";
+    if (sqlState === "40P01" || sqlState === "40001") return rebuild("CONFLICT", "A concurrent change to the same objects won: try again");
+    if (sqlState === "57014") return rebuild("QUERY_TOO_COMPLEX", "The operation took longer than the database allows (statement timeout)");
     if (sqlState === "23505") return rebuild("CONFLICT", "An object with the same unique values already exists");
+    if (sqlState === "54000") {
+      // Program limit exceeded: a text too long for its index row (~2.7 KB) or its tsvector (1 MB).
+      return rebuild("BAD_USER_INPUT", "A value is too long for the database to index: shorten it");
+    }
     if (sqlState.startsWith("22") || sqlState.startsWith("23")) {
       // Class 22 is a data exception, class 23 an integrity violation: the input was not acceptable.
-      return rebuild("BAD_USER_INPUT", `The database rejected a value: ${cause?.message ?? sqlState}`);
+      // The driver's own text names tables and values: only outside production.
+      return rebuild("BAD_USER_INPUT", exposeInternals ? `The database rejected a value: ${cause?.message ?? sqlState}` : `The database rejected a value (SQLSTATE ${sqlState})`);
     }
   }
   if (original instanceof Prisma.PrismaClientValidationError) {

@@ -10,6 +10,7 @@ import { createAuthenticator } from "./auth/viewer.ts";
 import { openEvents, type EventBus } from "./events/index.ts";
 import { startServer } from "./server.ts";
 import { createEmbedder } from "./search/embedders/index.ts";
+import { startBackgroundWorker, type BackgroundWorker } from "./jobs/worker.ts";
 
 let config;
 try {
@@ -28,6 +29,7 @@ try {
   database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    statementTimeoutMs: config.statementTimeoutMs,
     log: (line) => logger.info(line),
   });
 } catch (error) {
@@ -72,6 +74,15 @@ const server = await startServer(
   { host: config.host, port: config.port },
 );
 
+// Messages are chunked and embedded after they are written, never inside the request.
+let worker: BackgroundWorker | undefined;
+if (config.background.enabled) {
+  worker = await startBackgroundWorker({ prisma: database.prisma, embedder, config: config.background, logger });
+  logger.info(`background embedding: on (${config.background.concurrency} at a time, with ${embedder.model})`);
+} else {
+  logger.warn("background embedding: off (THREADLINE_BACKGROUND_EMBEDDING=0): new messages wait in the queue for an instance that has it on");
+}
+
 if (config.auth.mode === "local") {
   const bar = "!".repeat(78);
   logger.warn(bar);
@@ -97,10 +108,12 @@ let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  logger.info(`${signal}: draining requests and closing the database`);
+  logger.info(`${signal}: draining requests and background jobs, closing the database`);
   try {
-    await server.close();
+    // Running jobs finish their current slice and are given back; the queue keeps the rest.
+    await Promise.all([server.close(), worker?.stop()]);
     await events.close();
+    await embedder.close?.();
     await database.close();
     logger.info("stopped cleanly");
     process.exit(0);

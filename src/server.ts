@@ -3,17 +3,22 @@ import http from "node:http";
 import { WebSocketServer } from "ws";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, useReadinessCheck } from "graphql-yoga";
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { GraphQLError } from "graphql";
 import { schema } from "./schema/index.ts";
 import { createContextFactory, type ServerDeps } from "./context.ts";
 import { cachedAuthenticator } from "./auth/viewer-cache.ts";
 import { classifyError } from "./errors.ts";
 import { useLimits } from "./server/limits.ts";
-import { useErrorCodes } from "./server/error-codes.ts";
+import { errorBody, useErrorCodes } from "./server/error-codes.ts";
 import { useAccessLog, describeOperation } from "./server/access-log.ts";
 import { useMetrics } from "./server/metrics.ts";
+import { backlog } from "./jobs/queue.ts";
 import { persistedQueryFor, usePersisted } from "./server/persisted-operations.ts";
+import { authenticateFirst } from "./server/authentication.ts";
+import { createRateLimiter } from "./server/rate-limit.ts";
+import { useSubscriptionGuard } from "./server/subscription-guard.ts";
+import { tooManySubscriptions } from "./events/pubsub.ts";
+import { cachedGraphiQL, compressResponses } from "./server/compression.ts";
 import type { Logger } from "./logger.ts";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -47,14 +52,19 @@ query Overview {
 
 export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
   const { config, prisma, events, logger } = deps;
+  const viewers = cachedAuthenticator(deps.authenticator, events.pubsub, config.viewerCacheMs);
+  const authentication = authenticateFirst(viewers, createRateLimiter(config.rateLimit));
+  const graphiql = cachedGraphiQL(async () => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL);
   return createYoga({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    // Viewers are remembered briefly per credential, and forgotten on every instance when it is revoked.
-    context: createContextFactory(deps, cachedAuthenticator(deps.authenticator, events.pubsub, config.viewerCacheMs)),
+    // Viewers are remembered briefly per credential, and forgotten on every instance when it is revoked;
+    // authenticateFirst looked the viewer up before parsing; the context finds it in the cache.
+    context: createContextFactory(deps, viewers),
     landingPage: false,
-    // Self-contained GraphiQL (no CDN), so it works offline; subscriptions over graphql-ws.
-    renderGraphiQL,
+    // Self-contained GraphiQL (no CDN), so it works offline; subscriptions over graphql-ws. Rendered
+    // once, compressed once, revalidated by ETag (./server/compression.ts).
+    renderGraphiQL: graphiql.renderGraphiQL,
     graphiql: {
       title: "Threadline",
       subscriptionsProtocol: "WS",
@@ -63,6 +73,13 @@ export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
       ...(config.auth.mode === "jwt" ? { headers: JSON.stringify({ Authorization: "Bearer <token or tl_ API key>" }, null, 2) } : {}),
     },
     healthCheckEndpoint: "/health",
+    // Browsers may call with credentials only from CORS_ORIGINS. Without it: in production no
+    // cross-origin access at all; elsewhere any origin, without credentials.
+    cors: config.corsOrigins
+      ? { origin: config.corsOrigins, credentials: true, allowedHeaders: ["authorization", "content-type"], methods: ["GET", "POST"] }
+      : config.env === "production"
+        ? false
+        : { origin: "*", credentials: false },
     // Larger bodies are refused while they arrive (HTTP 413), not after being buffered.
     maxRequestBodySize: config.limits.maxRequestBytes,
     maskedErrors: {
@@ -85,12 +102,15 @@ export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
     // Persisted operations are sent as { documentId, variables }.
     ...(config.persistedOperations ? { extraParamNames: ["documentId"] } : {}),
     plugins: [
+      graphiql.plugin, // first: the access log and metrics then see the response it sends (a 304, say)
+      authentication.plugin,
       ...(config.persistedOperations ? [usePersisted(config.persistedOperations)] : []),
       useLimits(config.limits),
+      useSubscriptionGuard({ authenticator: deps.authenticator, pubsub: events.pubsub, recheckMs: config.subscriptions.recheckMs }),
       useErrorCodes(),
       // After useErrorCodes: it logs the codes clients see. Probes and scrapes only at debug level.
       useAccessLog(logger, { probes: ["/health", "/ready", ...(config.metricsPath ? [config.metricsPath] : [])] }),
-      ...(config.metricsPath ? [useMetrics(config.metricsPath)] : []),
+      ...(config.metricsPath ? [useMetrics(config.metricsPath, { backlog: () => backlog(prisma) })] : []),
       useReadinessCheck({
         endpoint: "/ready",
         check: async () => {
@@ -100,6 +120,12 @@ export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
       }),
     ],
   });
+}
+
+/** An HTTP status means nothing on a socket: keep the code, drop the transport detail. */
+function withoutHttpStatus(error: GraphQLError): GraphQLError {
+  const { http: _status, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, { nodes: error.nodes, positions: error.positions, source: error.source, extensions });
 }
 
 export type GraphQLHandler = ReturnType<typeof createGraphQLHandler>;
@@ -114,8 +140,20 @@ export interface RunningServer {
 
 export async function startServer(deps: ServerDeps & { logger: Logger }, { host, port }: { host: string; port: number }): Promise<RunningServer> {
   const yoga = createGraphQLHandler(deps);
-  const server = http.createServer(yoga);
-  const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH });
+  const compress = compressResponses();
+  const server = http.createServer((req, res) => compress(req, res, () => void yoga(req, res)));
+  // Headers too large (431) or a malformed request: answer with a body that carries a code, as Yoga does.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const [status, reason, message] =
+      error.code === "HPE_HEADER_OVERFLOW"
+        ? [431, "Request Header Fields Too Large", "The request's headers are too large"]
+        : [400, "Bad Request", "The request is not valid HTTP"];
+    const body = errorBody(status, message);
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
+  // A WebSocket message is bounded like an HTTP body: a larger one closes the socket (1009) unparsed.
+  const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: deps.config.limits.maxRequestBytes });
 
   const wsCleanup = useServer(
     {
@@ -136,23 +174,26 @@ export async function startServer(deps: ServerDeps & { logger: Logger }, { host,
           connectionParams: ctx.connectionParams,
         });
         if (typeof query !== "string") return refuse([query]);
-        let document;
-        try {
-          document = parse(query);
-        } catch (error) {
-          return refuse([classifyError(error, { exposeInternals: true })]);
+        // ctx.subscriptions holds this connection's operations in flight, this one included.
+        const { maxPerConnection } = deps.config.subscriptions;
+        if (Object.keys(ctx.subscriptions).length > maxPerConnection) {
+          return refuse([tooManySubscriptions(`At most ${maxPerConnection} operations at once on one connection: end one before starting another`)]);
         }
-        const errors = validate(schema, document);
-        if (errors.length > 0) return refuse(errors.map((e: GraphQLError) => classifyError(e, { exposeInternals: true })));
+        // Who is asking comes first: nothing is parsed for a subscriber without a valid credential.
         let contextValue;
         try {
           contextValue = await contextFactory();
         } catch (error) {
-          // An HTTP status means nothing on a socket: keep the code, drop the transport detail.
-          const classified = classifyError(error, { exposeInternals: false });
-          const { http: _status, ...extensions } = classified.extensions;
-          return refuse([new GraphQLError(classified.message, { extensions })]);
+          return refuse([withoutHttpStatus(classifyError(error, { exposeInternals: false }))]);
         }
+        let document;
+        try {
+          document = parse(query);
+        } catch (error) {
+          return refuse([withoutHttpStatus(classifyError(error, { exposeInternals: true }))]);
+        }
+        const errors = validate(schema, document);
+        if (errors.length > 0) return refuse(errors.map((e: GraphQLError) => withoutHttpStatus(classifyError(e, { exposeInternals: true }))));
         deps.logger.info(`WS ${what}`);
         return {
           schema,

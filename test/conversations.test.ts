@@ -77,7 +77,7 @@ describe("conversation lifecycle", () => {
 });
 
 describe("appendMessages", () => {
-  it("stores messages in order with tool uses, assets and extracted links, skipping duplicate content", async () => {
+  it("stores messages in order with tool uses, assets and extracted links, skipping the same message sent again", async () => {
     const { id } = await createConversation({ title: "Ingest" });
     const first = ok(
       await gql(
@@ -86,14 +86,15 @@ describe("appendMessages", () => {
         {
           id,
           messages: [
-            { role: "USER", sender: "Ana", content: "Read https://docs.example.com/guide. Also see http://foo.org/x?y=1!" },
+            { role: "USER", sender: "Ana", timestamp: "2025-03-01T10:00:00Z", content: "Read https://docs.example.com/guide. Also see http://foo.org/x?y=1!" },
             {
               role: "ASSISTANT",
               content: "Reading the guide now",
+              externalId: "msg-2",
               toolUses: [{ toolName: "Read", status: "SUCCESS", durationMs: 42, parameters: { path: "guide.md" } }],
               assets: [{ type: "image", filename: "diagram.png", mimeType: "image/png", sizeBytes: 2048 }],
             },
-            { role: "USER", content: "Read https://docs.example.com/guide.   Also see http://foo.org/x?y=1!" },
+            { role: "USER", sender: "Ana", timestamp: "2025-03-01T10:00:00Z", content: "Read https://docs.example.com/guide. Also see http://foo.org/x?y=1!" },
           ],
         },
       ),
@@ -124,12 +125,20 @@ describe("appendMessages", () => {
       },
     ]);
 
+    // The same externalId is the same message, whatever its text; the same words at another time are a new one.
     const second = ok(
-      await gql(`mutation($id: ID!) { appendMessages(conversationId: $id, messages: [{ role: USER, content: "Reading the guide now" }, { role: USER, content: "next" }]) { inserted duplicates messages { position } } }`, { id }),
+      await gql(
+        `mutation($id: ID!) { appendMessages(conversationId: $id, messages: [
+          { role: ASSISTANT, externalId: "msg-2", content: "Reading the guide now (edited)" },
+          { role: USER, sender: "Ana", timestamp: "2025-03-01T10:07:00Z", content: "Read https://docs.example.com/guide. Also see http://foo.org/x?y=1!" },
+          { role: USER, sender: "Ana", timestamp: "2025-03-01T10:00:00Z", content: "Read https://docs.example.com/guide.  Also see http://foo.org/x?y=1!" },
+          { role: USER, content: "next" }, { role: USER, content: "next" }]) { inserted duplicates messages { position } } }`,
+        { id },
+      ),
     );
-    expect(second.appendMessages).toEqual({ inserted: 1, duplicates: 1, messages: [{ position: 3 }] });
+    expect(second.appendMessages).toEqual({ inserted: 4, duplicates: 1, messages: [{ position: 3 }, { position: 4 }, { position: 5 }, { position: 6 }] });
     const latest = ok(await gql(`query($id: ID!) { conversation(id: $id) { messageCount lastMessage { position content } } }`, { id }));
-    expect(latest.conversation).toEqual({ messageCount: 3, lastMessage: { position: 3, content: "next" } });
+    expect(latest.conversation).toEqual({ messageCount: 6, lastMessage: { position: 6, content: "next" } });
   });
 
   it("writes nothing when any message in the batch is invalid", async () => {

@@ -1,8 +1,9 @@
-// THREADLINE_EMBEDDER=use: the Universal Sentence Encoder, the real model from its npm package, on
-// the real server. Texts that mean the same find each other without sharing words; moving stored
+// THREADLINE_EMBEDDER=use (the default): the Universal Sentence Encoder, the real model from its npm
+// package, in worker threads, on the real server. Texts that mean the same find each other without sharing words; moving stored
 // vectors from one embedder to another re-embeds only that embedder's rows and can be run again.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmbedder } from "../src/search/embedders/index.ts";
+import { batched } from "../src/search/embedders/batcher.ts";
 import { reembed } from "../src/search/reembed.ts";
 import { ok, startTestServer, type TestServer } from "./support/server.ts";
 
@@ -11,6 +12,7 @@ const hashing = createEmbedder("hashing");
 const cosine = (a: number[], b: number[]) => a.reduce((sum, x, i) => sum + x * b[i], 0);
 
 beforeAll(() => use.warm!(), 60_000);
+afterAll(() => use.close?.());
 
 describe("the Universal Sentence Encoder", () => {
   it("gives unit vectors of 512 dimensions, nearer for paraphrases than for unrelated text", async () => {
@@ -33,6 +35,62 @@ describe("the Universal Sentence Encoder", () => {
     const alone = await use.embed([texts[37]]);
     alone[0].forEach((value, i) => expect(together[37][i]).toBeCloseTo(value, 4));
     await expect(use.embed(["fine", "  \n"])).rejects.toThrow(/empty text/);
+  });
+
+  it("runs off the event loop: timers keep firing while a batch is embedded", async () => {
+    const texts = Array.from({ length: 48 }, (_, i) => `sentence ${i} about deployments, cats, invoices and the weather`);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    try {
+      await use.embed(texts);
+    } finally {
+      clearInterval(timer);
+    }
+    // On the main thread the model would hold the loop for the whole batch (no tick at all).
+    expect(ticks).toBeGreaterThan(5);
+  });
+
+  it("gives concurrent callers each their own vectors, as if embedded alone", async () => {
+    const texts = ["the invoice is overdue", "a kitten on the sofa", "deploy on Friday", "rain all week"];
+    const alone: number[][] = [];
+    for (const text of texts) alone.push((await use.embed([text]))[0]);
+    const together = await Promise.all(texts.map((text) => use.embed([text])));
+    together.forEach(([vector], i) => expect(cosine(vector, alone[i])).toBeCloseTo(1, 4));
+  });
+});
+
+describe("batching embed calls", () => {
+  const runner = () => {
+    const batches: string[][] = [];
+    const run = async (texts: string[]) => {
+      batches.push(texts);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return texts.map((text) => [text.length]);
+    };
+    return { batches, run };
+  };
+
+  it("coalesces calls that arrive together, and splits a large call, keeping each caller's order", async () => {
+    const { batches, run } = runner();
+    const embed = batched(run, { maxBatch: 4, waitMs: 20, concurrency: 1 });
+    const results = await Promise.all([embed(["a", "bb"]), embed(["ccc"]), embed(["dddd", "eeeee", "ffffff", "g"])]);
+    expect(results).toEqual([[[1], [2]], [[3]], [[4], [5], [6], [1]]]);
+    expect(batches).toEqual([["a", "bb", "ccc", "dddd"], ["eeeee", "ffffff", "g"]]);
+  });
+
+  it("fails every call of a failed batch, and no other", async () => {
+    let calls = 0;
+    const embed = batched(
+      async (texts) => {
+        if (calls++ === 0) throw new Error("model crashed");
+        return texts.map(() => [0]);
+      },
+      { maxBatch: 2, waitMs: 10, concurrency: 1 },
+    );
+    const [first, second, third] = await Promise.allSettled([embed(["a"]), embed(["b"]), embed(["c"])]);
+    expect(first).toMatchObject({ status: "rejected", reason: { message: "model crashed" } });
+    expect(second).toMatchObject({ status: "rejected", reason: { message: "model crashed" } });
+    expect(third).toEqual({ status: "fulfilled", value: [[0]] });
   });
 });
 

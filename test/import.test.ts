@@ -127,21 +127,29 @@ describe("importChat into a new conversation", () => {
     expect(stored.map((m: any) => m.sender)).toEqual([null, "Maya", "Jonah", "Jonah", "Flatbot"]);
   });
 
-  it("keeps the first of repeated lines in one export and lets a message's role override the sender's", async () => {
+  it("keeps every real repeated line, skips a line repeated whole, and lets a message's role override the sender's", async () => {
     const data = ok(
       await importChat({
         conversation: { title: "Repeats" },
         messages: [
-          { sender: "Ana", timestamp: "2025-01-01T10:05:00Z", content: "ok  " },
+          { sender: "Ana", timestamp: "2025-01-01T10:05:00Z", content: "ok" },
           { sender: "Ana", timestamp: "2025-01-01T10:00:00Z", content: "ok" },
+          { sender: "Ben", timestamp: "2025-01-01T10:00:00Z", content: "ok" },
+          { sender: "Ana", timestamp: "2025-01-01T10:00:00Z", content: "ok" },
+          { sender: "Ana", timestamp: "2025-01-01T10:06:00Z", content: "yes", externalId: "line:5" },
+          { sender: "Ana", timestamp: "2025-01-01T10:06:00Z", content: "yes", externalId: "line:6" },
           { sender: "GPT", timestamp: "2025-01-01T10:01:00Z", content: "Sure.", role: "ASSISTANT" },
         ],
       }),
     ).importChat;
-    expect(data).toMatchObject({ inserted: 2, duplicates: 1, conversation: { startedAt: "2025-01-01T10:00:00.000Z", metadata: null } });
-    expect(data.messages.map((m: any) => [m.position, m.role, m.content, m.timestamp])).toEqual([
-      [1, "USER", "ok", "2025-01-01T10:00:00.000Z"],
-      [2, "ASSISTANT", "Sure.", "2025-01-01T10:01:00.000Z"],
+    expect(data).toMatchObject({ inserted: 6, duplicates: 1, conversation: { startedAt: "2025-01-01T10:00:00.000Z", metadata: null } });
+    expect(data.messages.map((m: any) => [m.position, m.role, m.sender, m.content, m.timestamp])).toEqual([
+      [1, "USER", "Ana", "ok", "2025-01-01T10:00:00.000Z"],
+      [2, "USER", "Ben", "ok", "2025-01-01T10:00:00.000Z"],
+      [3, "ASSISTANT", "GPT", "Sure.", "2025-01-01T10:01:00.000Z"],
+      [4, "USER", "Ana", "ok", "2025-01-01T10:05:00.000Z"],
+      [5, "USER", "Ana", "yes", "2025-01-01T10:06:00.000Z"],
+      [6, "USER", "Ana", "yes", "2025-01-01T10:06:00.000Z"],
     ]);
   });
 });
@@ -281,7 +289,7 @@ describe("importChat cost and events", () => {
       messages: [
         { sender: "Ben", timestamp: "2025-05-01T00:02:00Z", content: "second" },
         { sender: "Ana", timestamp: "2025-05-01T00:01:00Z", content: "first" },
-        { sender: "Ana", timestamp: "2025-05-01T00:03:00Z", content: "start" },
+        { sender: "Ana", timestamp: "2025-05-01T00:00:00Z", content: "start" },
       ],
     });
     expect(ok(response).importChat).toMatchObject({ inserted: 2, duplicates: 1 });

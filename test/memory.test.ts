@@ -79,9 +79,9 @@ describe("memory CRUD", () => {
   it("rejects bad input and changes nothing", async () => {
     const before = await t.db.prisma.memory.count();
     for (const [input, pattern] of [
-      [{ content: "x", importance: 2 }, /importance/],
+      [{ content: "x", accessCount: -1 }, /accessCount/],
       [{ content: "  " }, /content/],
-      [{ content: "x", embedding: axis(0, 10), model: "m" }, /10 dimensions/],
+      [{ content: "x", embedding: axis(0, 2001), model: "m" }, /2001 dimensions/],
       [{ content: "x", embedding: axis(0) }, /model is required/],
       [{ kind: "fact" }, /content is required/],
     ] as const) {

@@ -59,7 +59,9 @@ describe("upsertChunks", () => {
   it("rejects wrong dimensions, NaN and a missing model, storing nothing", async () => {
     const before = await t.db.prisma.conversationChunk.count();
     for (const [chunk, message] of [
-      [{ chunkIndex: 9, chunkText: "x", embedding: [1, 2, 3], model: "m" }, /3 dimensions/],
+      [{ chunkIndex: 9, chunkText: "x", embedding: axis(0, 2001), model: "m" }, /2001 dimensions/],
+      [{ chunkIndex: 9, chunkText: "x", embedding: [], model: "m" }, /empty/],
+      [{ chunkIndex: 9, chunkText: "x", embedding: axis(0, 384), model: "threadline-hashing-v1" }, /model "threadline-hashing-v1" makes vectors of 512/],
       [{ chunkIndex: 9, chunkText: "x", embedding: axis(0, 384) }, /model is required/],
       [{ chunkIndex: 9, chunkText: "x", embedding: axis(0, 384).map(() => 0), model: "m" }, /all zeros/],
     ] as const) {
@@ -98,7 +100,7 @@ describe("search", () => {
     ok(await gql(`mutation($id: ID!) { appendMessages(conversationId: $id, messages: [{ role: USER, content: "Why did the deployment pipeline fail?" }]) { inserted } }`, { id: conversationId }));
     const hits = ok(
       await gql(
-        `query($id: ID!) { search(query: "deployment pipeline failed", limit: 5, filter: { conversationId: $id }) { kind score vectorDistance textRank node { ... on ConversationChunk { chunkText } ... on Message { content } } } }`,
+        `query($id: ID!) { search(query: "deployment pipeline failed", limit: 5, filter: { conversationId: $id }) { kind score fusedRank vectorDistance textRank node { ... on ConversationChunk { chunkText } ... on Message { content } } } }`,
         { id: conversationId },
       ),
     ).search;
@@ -109,7 +111,8 @@ describe("search", () => {
     expect(chunk.textRank).toBeGreaterThan(0);
     // Found by both lists, the chunk outranks the message, found by words only.
     expect(hits[0].kind).toBe("CHUNK");
-    expect(chunk.score).toBeCloseTo(2 / 61, 6);
+    expect(chunk.fusedRank).toBeCloseTo(2 / 61, 6);
+    expect(chunk.score).toBeCloseTo(1, 6);
   });
 
   it("searches by words alone in FULL_TEXT mode", async () => {
@@ -123,8 +126,8 @@ describe("search", () => {
     expect(hits).toEqual([]);
   });
 
-  it("rejects a vector of an unsupported dimension and a query without words", async () => {
-    expect(errorCodes(await gql(`{ search(vector: [1, 0, 0]) { kind } }`))).toEqual(["BAD_USER_INPUT"]);
+  it("rejects a vector over 2,000 dimensions and a query without words", async () => {
+    expect(errorCodes(await gql(`query($v: [Float!]) { search(vector: $v) { kind } }`, { v: axis(0, 2001) }))).toEqual(["BAD_USER_INPUT"]);
     expect(errorCodes(await gql(`{ search(query: "!!!", mode: VECTOR) { kind } }`))).toEqual(["BAD_USER_INPUT"]);
     expect(errorCodes(await gql(`{ search(query: "x", limit: 1000) { kind } }`))).toEqual(["BAD_USER_INPUT"]);
   });

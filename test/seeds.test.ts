@@ -9,7 +9,7 @@ let local: string;
 
 beforeAll(async () => {
   t = await startTestServer();
-  expect(await seedDemoData(t.db.prisma, { localUser: "local", embedder: createEmbedder() })).toEqual({ created: true });
+  expect(await seedDemoData(t.db.prisma, { localUser: "local", embedder: createEmbedder("hashing") })).toEqual({ created: true });
   local = await t.tokenFor("local");
 });
 afterAll(() => t?.close());
@@ -91,7 +91,7 @@ describe("seed 001: Claude Code conversations", () => {
   });
 
   it("finds similar conversation chunks with a threshold and a limit", async () => {
-    const [vector] = await createEmbedder().embed(["vector search test fails because the extension is missing"]);
+    const [vector] = await createEmbedder("hashing").embed(["vector search test fails because the extension is missing"]);
     const hits = ok(
       await gql(`query($v: [Float!]) { search(vector: $v, kinds: [CHUNK], mode: VECTOR, threshold: 0.1, limit: 3) { similarity node { ... on ConversationChunk { chunkText conversation { title } } } } }`, { v: vector }),
     ).search;

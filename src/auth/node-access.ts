@@ -19,10 +19,13 @@ export async function ownedNodeKeys(context: Context, ids: readonly NodeId[]): P
   await Promise.all(
     [...byType].map(async ([typename, typeIds]) => {
       const model = modelKey(typename);
-      const ownership = (ownedBy as Record<string, ((userId: string) => object) | undefined>)[model];
-      const delegate = (context.prisma as unknown as Record<string, { findMany(args: object): Promise<{ id: string }[]> } | undefined>)[model];
-      if (!ownership || !delegate) return; // not a type that can be fetched by id
-      const rows = await delegate.findMany({ where: { id: { in: typeIds }, ...ownership(context.viewer.id) }, select: { id: true } });
+      // Own properties only: a type name like "constructor" or "toString" must not reach Object.prototype.
+      if (!Object.hasOwn(ownedBy, model)) return; // not a type that can be fetched by id
+      const ownership = (ownedBy as Record<string, (userId: string) => object>)[model];
+      const delegate = (context.prisma as unknown as Record<string, { findMany?: unknown } | undefined>)[model];
+      if (typeof delegate?.findMany !== "function") return;
+      const findMany = delegate.findMany as (args: object) => Promise<{ id: string }[]>;
+      const rows = await findMany.call(delegate, { where: { id: { in: typeIds }, ...ownership(context.viewer.id) }, select: { id: true } });
       for (const row of rows) owned.add(key({ typename, id: row.id }));
     }),
   );

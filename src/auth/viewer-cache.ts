@@ -36,15 +36,16 @@ export function cachedAuthenticator(inner: Authenticator, pubsub: PubSub, ttlMs:
   })();
 
   return {
-    async viewerFor(authorization) {
-      if (ttlMs <= 0) return inner.viewerFor(authorization);
-      const key = authorization ?? ""; // no header: local mode's one user (or UNAUTHENTICATED, never cached)
+    async viewerFor(authorization, actAs) {
+      if (ttlMs <= 0) return inner.viewerFor(authorization, actAs);
+      // The user a service key acts for is part of the key: one credential, one viewer per named user.
+      const key = `${authorization ?? ""}\n${actAs ?? ""}`; // no header: local mode's one user (or UNAUTHENTICATED, never cached)
       const now = Date.now();
       const hit = entries.get(key);
       if (hit && hit.expiresAt > now) return hit.viewer;
       if (hit) entries.delete(key);
       const started = generation;
-      const viewer = await inner.viewerFor(authorization);
+      const viewer = await inner.viewerFor(authorization, actAs);
       if (generation === started) {
         if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!); // the oldest
         entries.set(key, { viewer, expiresAt: Math.min(now + ttlMs, viewer.expiresAt ?? Infinity) });

@@ -6,6 +6,7 @@ import type { AuthConfig } from "../config.ts";
 import type { PrismaClient } from "../db/database.ts";
 import type { User } from "../generated/prisma/client.ts";
 import { forbidden, unauthenticated } from "../errors.ts";
+import { apiKeyViewer, tokenActor } from "./acting.ts";
 
 export const API_KEY_PREFIX = "tl_";
 /** Asymmetric algorithms accepted from a JWKS; HS256 only with AUTH_JWT_SECRET, `none` never. */
@@ -16,8 +17,9 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  * For what only the person may do (manage API keys, delete the account): an API key is for ingest,
  * so a leaked one can neither mint a successor that outlives its revocation nor erase the account.
  */
-export function requirePerson(context: { credential: Credential }, action: string) {
+export function requirePerson(context: { credential: Credential; actor?: string }, action: string) {
   if (context.credential === "apiKey") throw forbidden(`An API key cannot ${action}: sign in with a token`);
+  if (context.actor) throw forbidden(`A service acting for a user cannot ${action}: the user must sign in`);
 }
 
 export const hashApiKey = (key: string) => createHash("sha256").update(key).digest("hex");
@@ -30,11 +32,16 @@ export interface Viewer {
   credential: Credential;
   /** When the credential itself expires (a token's `exp`), in ms since the epoch. */
   expiresAt?: number;
+  /** Who acts for the user, when a service does (see acting.ts). */
+  actor?: string;
 }
 
 export interface Authenticator {
-  /** Resolves the viewer for an `Authorization` header value (or undefined when none was sent). */
-  viewerFor(authorization: string | undefined): Promise<Viewer>;
+  /**
+   * Resolves the viewer for an `Authorization` header value (or undefined when none was sent), and
+   * `actAs`, the user a service names to act for (see acting.ts); `actor` is then who acts.
+   */
+  viewerFor(authorization: string | undefined, actAs?: string): Promise<Viewer>;
 }
 
 export function createAuthenticator(auth: AuthConfig, prisma: PrismaClient): Authenticator {
@@ -62,27 +69,34 @@ export function createAuthenticator(auth: AuthConfig, prisma: PrismaClient): Aut
     }
   }
 
-  async function userByApiKey(key: string): Promise<User> {
+  async function apiKeyNamed(key: string) {
     const apiKey = await prisma.apiKey.findUnique({ where: { keyHash: hashApiKey(key) }, include: { user: true } });
     if (!apiKey || apiKey.revokedAt) throw unauthenticated("The API key is not valid or was revoked");
     // Recorded at most once a minute: an ingest loop should not write on every request.
     if (!apiKey.lastUsedAt || Date.now() - apiKey.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await prisma.apiKey.update({ where: { id: apiKey.id }, data: { lastUsedAt: new Date() } });
     }
-    return apiKey.user;
+    return apiKey;
   }
 
   return {
-    async viewerFor(authorization) {
-      if (auth.mode === "local") return { user: await userBySubject(auth.localUser, { name: "Local User" }), credential: "local" };
+    async viewerFor(authorization, actAs) {
+      if (auth.mode === "local") {
+        if (actAs !== undefined) throw forbidden("Acting for another user needs a service key; the server runs in single-user local mode");
+        return { user: await userBySubject(auth.localUser, { name: "Local User" }), credential: "local" };
+      }
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
       if (!match) throw unauthenticated();
       const token = match[1];
-      if (token.startsWith(API_KEY_PREFIX)) return { user: await userByApiKey(token), credential: "apiKey" };
+      if (token.startsWith(API_KEY_PREFIX)) {
+        const acting = await apiKeyViewer(await apiKeyNamed(token), actAs, (externalId) => userBySubject(externalId));
+        return { ...acting, credential: "apiKey" };
+      }
       const payload = await verifyToken!(token);
       if (!payload.sub) throw unauthenticated("The token has no subject (sub) claim");
+      const actor = tokenActor(payload, actAs);
       const expiresAt = typeof payload.exp === "number" ? payload.exp * 1000 : undefined;
-      return { user: await userBySubject(payload.sub, payload), credential: "token", expiresAt };
+      return { user: await userBySubject(payload.sub, payload), credential: "token", expiresAt, actor };
     },
   };
 }

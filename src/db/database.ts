@@ -41,6 +41,8 @@ export interface OpenOptions {
   log?: (line: string) => void;
   /** Connection pool size for a real server. */
   poolSize?: number;
+  /** PostgreSQL cancels any statement running longer (DATABASE_STATEMENT_TIMEOUT_MS); 0 = no limit. */
+  statementTimeoutMs?: number;
 }
 
 /** Where the scripts (seed, migrations, reembed) find the database: as `npm start` does. */
@@ -77,7 +79,12 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
         await client.end();
       }
     }
-    const adapter = new PrismaPg({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    const adapter = new PrismaPg({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      // Set on every connection of the pool, so one request's statement cannot hold a connection for long.
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    });
     prisma = new PrismaClient({ adapter, log: [{ level: "query", emit: "event" }] });
     closeDriver = async () => {};
   } else {

@@ -12,7 +12,16 @@ export interface SqlConnection {
   exec(sql: string): Promise<void>;
 }
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
+/** prisma/migrations of the nearest folder up that has one: from src/db/ under tsx, from dist/ when bundled. */
+export const MIGRATIONS_DIR = findMigrationsDir(path.dirname(fileURLToPath(import.meta.url)));
+
+function findMigrationsDir(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "prisma", "migrations");
+    if (fs.existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) throw new Error(`no prisma/migrations folder above ${from}`);
+  }
+}
 const PRISMA_MIGRATE_LOCK = 72707369;
 
 const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (

@@ -6,10 +6,11 @@ import { connectRedisEvents } from "./redis.ts";
 
 export type { EventBus } from "./pubsub.ts";
 
-export function openEvents(config: Pick<Config, "events">, logger: Logger): Promise<EventBus> | EventBus {
+export function openEvents(config: Pick<Config, "events"> & Partial<Pick<Config, "subscriptions">>, logger: Logger): Promise<EventBus> | EventBus {
   const { redisUrl, channelPrefix } = config.events;
   const onOverflow = (topic: string) =>
     logger.warn(`a ${topic.split(":")[0]} subscriber fell ${MAX_BUFFERED_ITEMS} items behind (its client stopped reading): completed it`);
-  if (!redisUrl) return inProcessEvents({ onOverflow });
-  return connectRedisEvents({ url: redisUrl, prefix: channelPrefix, logger, onOverflow });
+  const maxPerUser = config.subscriptions?.maxPerUser;
+  if (!redisUrl) return inProcessEvents({ onOverflow, maxPerUser });
+  return connectRedisEvents({ url: redisUrl, prefix: channelPrefix, logger, onOverflow, maxPerUser });
 }

@@ -7,6 +7,7 @@
 // own bounded buffer of items; a subscriber that falls MAX_BUFFERED_ITEMS behind (a client that
 // stopped reading) is completed rather than allowed to grow the server's memory, and resubscribes.
 import { Repeater } from "graphql-yoga";
+import { apiError } from "../errors.ts";
 
 export interface MessagesAddedEvent {
   conversationId: string;
@@ -36,6 +37,11 @@ export type Events = {
   actionUpdated: ActionUpdatedEvent;
 };
 
+/** Live subscriptions one user may hold on one instance, unless configured (MAX_SUBSCRIPTIONS_PER_USER). */
+export const MAX_SUBSCRIPTIONS_PER_USER = 50;
+
+export const tooManySubscriptions = (message: string) => apiError("TOO_MANY_SUBSCRIPTIONS", message);
+
 /** Items one subscription may hold while its client has not taken them. */
 export const MAX_BUFFERED_ITEMS = 10_000;
 
@@ -62,18 +68,41 @@ export interface EventBus {
 
 export interface PubSubOptions {
   maxBufferedItems?: number;
+  /** Subscriptions (subscribe() calls not yet ended) one user may hold here; more are TOO_MANY_SUBSCRIPTIONS. */
+  maxPerUser?: number;
   /** Called when a subscription is completed because its client fell too far behind. */
   onOverflow?: (topic: string) => void;
 }
 
-export function pubsubOver(target: PubSubEventTarget, { maxBufferedItems = MAX_BUFFERED_ITEMS, onOverflow = () => {} }: PubSubOptions = {}): PubSub {
+export function pubsubOver(
+  target: PubSubEventTarget,
+  { maxBufferedItems = MAX_BUFFERED_ITEMS, maxPerUser = MAX_SUBSCRIPTIONS_PER_USER, onOverflow = () => {} }: PubSubOptions = {},
+): PubSub {
+  const active = new Map<string, number>(); // userId → subscriptions held
+  /** Counts one subscription of the user; the returned function ends it (once). */
+  const hold = (userId: string) => {
+    const held = active.get(userId) ?? 0;
+    if (held >= maxPerUser) throw tooManySubscriptions(`At most ${maxPerUser} live subscriptions per user: end one before starting another`);
+    active.set(userId, held + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (active.get(userId) ?? 1) - 1;
+      if (left > 0) active.set(userId, left);
+      else active.delete(userId);
+    };
+  };
   return {
     publish(key, userId, event) {
       target.dispatchEvent(new CustomEvent(`${key}:${userId}`, { detail: event }));
     },
     subscribe<K extends keyof Events, T>(key: K, userId: string, items?: (event: Events[K]) => T[]) {
       const topic = `${key}:${userId}`;
-      return new Repeater<T>(async (push, stop) => {
+      // Counted from now (the limit is checked before anything starts) until the stream ends or is
+      // returned, even if it is returned before it was ever read.
+      const release = key === "credentialsChanged" ? () => {} : hold(userId);
+      const repeater = new Repeater<T>(async (push, stop) => {
         // Our own queue, handed over one item at a time: push() resolves when the client took it.
         let queue: T[] = [];
         let head = 0;
@@ -101,8 +130,15 @@ export function pubsubOver(target: PubSubEventTarget, { maxBufferedItems = MAX_B
           }
         } finally {
           target.removeEventListener(topic, listener);
+          release();
         }
       });
+      const end = repeater.return.bind(repeater);
+      repeater.return = (value?: any) => {
+        release();
+        return end(value);
+      };
+      return repeater;
     },
   };
 }
@@ -110,4 +146,23 @@ export function pubsubOver(target: PubSubEventTarget, { maxBufferedItems = MAX_B
 /** Events delivered within this process only. */
 export function inProcessEvents(options: PubSubOptions = {}): EventBus {
   return { pubsub: pubsubOver(new EventTarget() as PubSubEventTarget, options), description: "in-process", check: async () => {}, close: async () => {} };
+}
+
+const reads = new WeakMap<object, Map<string, Promise<unknown>>>();
+
+/**
+ * What `load` reads for this event, read once however many subscribers receive it: every local
+ * subscriber of a topic is handed the same event object (in-process and through Redis alike).
+ * `shape` tells reads of different selections apart (subscribers selecting the same fields share one).
+ */
+export function readOnce<T>(event: object, shape: string, load: () => Promise<T>): Promise<T> {
+  let byShape = reads.get(event);
+  if (!byShape) reads.set(event, (byShape = new Map()));
+  let read = byShape.get(shape) as Promise<T> | undefined;
+  if (!read) {
+    read = load();
+    byShape.set(shape, read);
+    read.catch(() => byShape.delete(shape)); // a failed read is tried again by the next subscriber
+  }
+  return read;
 }

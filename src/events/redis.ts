@@ -22,11 +22,12 @@ export interface RedisEventsOptions {
   connectTimeoutMs?: number;
   /** See PubSubOptions. */
   onOverflow?: (topic: string) => void;
+  maxPerUser?: number;
 }
 
 type Listener = (event: CustomEvent) => void;
 
-export async function connectRedisEvents({ url, prefix, logger, connectTimeoutMs = 10_000, onOverflow }: RedisEventsOptions): Promise<EventBus> {
+export async function connectRedisEvents({ url, prefix, logger, connectTimeoutMs = 10_000, onOverflow, maxPerUser }: RedisEventsOptions): Promise<EventBus> {
   const where = redactUrl(url);
   const options: RedisOptions = {
     lazyConnect: true,
@@ -67,7 +68,7 @@ export async function connectRedisEvents({ url, prefix, logger, connectTimeoutMs
   );
 
   return {
-    pubsub: pubsubOver(eventTarget, { onOverflow }),
+    pubsub: pubsubOver(eventTarget, { onOverflow, maxPerUser }),
     description: `Redis at ${where} (channels ${prefix}*)`,
     async check() {
       for (const client of clients) {

@@ -24,12 +24,25 @@ export function checkRange(value: number | null | undefined, field: string, min:
   return value;
 }
 
-export function checkText(value: string | null | undefined, field: string, { maxLength = 100_000, allowEmpty = false } = {}) {
+/**
+ * What PostgreSQL can really hold, checked up front: a btree index row is at most ~2.7 KB (so an
+ * indexed text column takes at most INDEXED_TEXT_BYTES), a tsvector at most 1 MB (so searchable
+ * text at most MAX_TEXT_BYTES).
+ */
+export const INDEXED_TEXT_BYTES = 2_000;
+export const MAX_TEXT_BYTES = 1_000_000;
+
+export function checkText(value: string | null | undefined, field: string, { maxLength = 100_000, allowEmpty = false, indexed = false } = {}) {
   if (value === null || value === undefined) return value;
   if (!allowEmpty && value.trim() === "") throw badInput(`${field} must not be empty`, field);
   if (value.length > maxLength) throw badInput(`${field} must be at most ${maxLength} characters`, field);
+  const maxBytes = indexed ? INDEXED_TEXT_BYTES : MAX_TEXT_BYTES;
+  if (value.length * 3 > maxBytes && Buffer.byteLength(value) > maxBytes) throw badInput(`${field} must be at most ${maxBytes} bytes in UTF-8`, field);
   return value;
 }
+
+/** A text column with a btree index: at most 1,000 characters and INDEXED_TEXT_BYTES. */
+export const checkIndexedText = (value: string | null | undefined, field: string) => checkText(value, field, { maxLength: 1_000, allowEmpty: true, indexed: true });
 
 /** Prisma distinguishes "leave unchanged" (undefined) from "clear" (null) only for nullable columns. */
 export const unlessNull = <T>(value: T | null | undefined): T | undefined => (value === null ? undefined : value);

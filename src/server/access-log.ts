@@ -6,12 +6,15 @@ import type { Logger } from "../logger.ts";
 interface Entry {
   start: number;
   operation?: string;
+  /** "user=<externalId>", and "actor=<service>" when a service acts for the user. */
+  who?: string;
   codes: Set<string>;
 }
 
 /** "mutation appendMessages", or for an anonymous operation its kind and first field: "query { viewer }". */
-export function describeOperation(query: string | undefined, operationName: string | undefined | null): string {
-  if (!query) return "(no query)";
+export function describeOperation(query: unknown, operationName: unknown): string {
+  if (typeof query !== "string" || !query) return "(no query)";
+  if (typeof operationName !== "string") operationName = undefined;
   const head = /^\s*(query|mutation|subscription)?\s*([_A-Za-z][_0-9A-Za-z]*)?/.exec(query.replace(/#[^\n]*/g, ""));
   const kind = head?.[1] ?? "query";
   if (operationName) return `${kind} ${operationName}`;
@@ -31,6 +34,16 @@ export function useAccessLog(logger: Logger, { probes }: { probes: string[] }): 
       const entry = entries.get(request);
       if (entry) entry.operation = describeOperation(params.query, params.operationName);
     },
+    onExecute({ args }) {
+      const context = args.contextValue as { request?: Request; viewer?: { externalId: string }; actor?: string };
+      const entry = context.request ? entries.get(context.request) : undefined;
+      if (entry && context.viewer) entry.who = `user=${context.viewer.externalId}${context.actor ? ` actor=${context.actor}` : ""}`;
+    },
+    onSubscribe({ args }) {
+      const context = args.contextValue as { request?: Request; viewer?: { externalId: string }; actor?: string };
+      const entry = context.request ? entries.get(context.request) : undefined;
+      if (entry && context.viewer) entry.who = `user=${context.viewer.externalId}${context.actor ? ` actor=${context.actor}` : ""}`;
+    },
     onResultProcess({ request, result }) {
       const entry = entries.get(request);
       if (!entry) return;
@@ -47,7 +60,7 @@ export function useAccessLog(logger: Logger, { probes }: { probes: string[] }): 
       const streaming = response.headers.get("content-type")?.startsWith("text/event-stream") ? " (event stream opened)" : "";
       const what = entry.operation ?? (probes.includes(path) ? "" : "(no operation read)");
       const codes = entry.codes.size ? ` errors: ${[...entry.codes].join(",")}` : "";
-      const line = [request.method, path, response.status, `${ms} ms`, what].filter(Boolean).join(" ") + streaming + codes;
+      const line = [request.method, path, response.status, `${ms} ms`, what, entry.who].filter(Boolean).join(" ") + streaming + codes;
       if (probes.includes(path)) logger.debug(line);
       else if (response.status >= 500) logger.error(line);
       else logger.info(line);

@@ -1,125 +1,115 @@
-// Limits every operation obeys before it touches the database: query depth, aliases, page sizes, cost.
-import {
-  GraphQLError,
-  Kind,
-  visit,
-  type ASTVisitor,
-  type DocumentNode,
-  type FragmentDefinitionNode,
-  type GraphQLSchema,
-  type SelectionSetNode,
-  type ValidationContext,
-  type ValueNode,
-} from "graphql";
+// Limits every operation obeys before it touches the database, each in time linear in the request:
+// tokens while parsing (graphql-armor), a bounded walk of the operation with fragments expanded
+// before graphql-js validates it (so its quadratic "fields can be merged" rule only ever sees a
+// small operation), depth / aliases / directives (graphql-armor, fragments counted once), then page
+// sizes and cost on the operation as it will run (server/cost.ts). Why each part: docs/design/hardening.md.
+import { GraphQLError, Kind, type ASTVisitor, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { PAGE_LIMITS } from "../config.ts";
-import { estimateCost } from "./cost.ts";
-import { badInput, tooComplex } from "../errors.ts";
+import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
+import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
+import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
+import { maxDirectivesRule } from "@escape.tech/graphql-armor-max-directives";
+import { checkOperation } from "./cost.ts";
+import { tooComplex } from "../errors.ts";
+import type { QueryLimits as Limits } from "../config.ts";
 
-const INTROSPECTION = new Set(["__schema", "__type"]);
 
-function depthOf(selectionSet: SelectionSetNode | undefined, fragments: Record<string, FragmentDefinitionNode>, seen: Set<string>): number {
-  if (!selectionSet) return 0;
-  let max = 0;
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD) {
-      if (INTROSPECTION.has(selection.name.value)) continue; // tools' introspection queries are deep by nature
-      max = Math.max(max, selection.selectionSet ? 1 + depthOf(selection.selectionSet, fragments, seen) : 1);
-    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      max = Math.max(max, depthOf(selection.selectionSet, fragments, seen));
-    } else {
-      const name = selection.name.value;
-      if (seen.has(name) || !fragments[name]) continue; // cycles are reported by the standard rules
-      max = Math.max(max, depthOf(fragments[name].selectionSet, fragments, new Set(seen).add(name)));
-    }
+/** The error graphql-armor's rules report, as the contract's QUERY_TOO_COMPLEX. */
+const armorReject = (what: string) => (context: ValidationContext | null, error: GraphQLError) => {
+  const message = `${what}: ${error.message.replace(/^Syntax Error: /, "")}`;
+  if (context) context.reportError(tooComplex(message));
+  else throw tooComplex(message); // the parser's token limit has no validation context: stop parsing
+};
+
+/**
+ * Walks the operations with their fragments expanded, as execution would merge them, and stops as
+ * soon as the walk has seen `maxFields` selections: so it costs at most that much, however the
+ * fragments nest. Refuses a response name answered by more than `maxRepeats` fields at one place,
+ * and a selection spreading more than `maxRepeats` fragments: graphql-js compares those in pairs.
+ */
+export function checkShape(document: DocumentNode, { maxFields, maxRepeats }: Pick<Limits, "maxFields" | "maxRepeats">): GraphQLError | undefined {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
-  return max;
-}
-
-export function maxDepthRule(maxDepth: number) {
-  return (context: ValidationContext): ASTVisitor => {
-    const document = context.getDocument();
-    const fragments = Object.fromEntries(
-      document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
-    );
-    return {
-      OperationDefinition(operation) {
-        const depth = depthOf(operation.selectionSet, fragments, new Set());
-        if (depth > maxDepth) context.reportError(tooComplex(`The query is ${depth} levels deep; at most ${maxDepth} are allowed`));
-      },
-    };
+  let seen = 0;
+  class TooLarge extends Error {}
+  const visit = () => {
+    if (++seen > maxFields) throw new TooLarge();
   };
-}
-
-export function maxAliasesRule(maxAliases: number) {
-  return (context: ValidationContext): ASTVisitor => {
-    let aliases = 0;
-    return {
-      Field(field) {
-        if (field.alias) aliases += 1;
-      },
-      Document: {
-        leave() {
-          if (aliases > maxAliases) context.reportError(tooComplex(`The query uses ${aliases} aliases; at most ${maxAliases} are allowed`));
-        },
-      },
+  // One place in the response: the selection sets merged into it, by response name.
+  const walkMerged = (sets: readonly SelectionSetNode[], path: string, inFragments: ReadonlySet<string>) => {
+    const byName = new Map<string, SelectionSetNode[]>();
+    const counts = new Map<string, number>();
+    let spreads = 0;
+    const collect = (set: SelectionSetNode, within: ReadonlySet<string>) => {
+      for (const selection of set.selections) {
+        visit();
+        if (selection.kind === Kind.FIELD) {
+          const name = selection.alias?.value ?? selection.name.value;
+          const count = (counts.get(name) ?? 0) + 1;
+          if (count > maxRepeats) throw tooComplex(`\`${path}${name}\` is selected ${count} times; at most ${maxRepeats} fields may answer under one name`);
+          counts.set(name, count);
+          if (selection.selectionSet) byName.set(name, [...(byName.get(name) ?? []), selection.selectionSet]);
+        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+          collect(selection.selectionSet, within);
+        } else {
+          if (++spreads > maxRepeats) throw tooComplex(`\`${path || "the operation"}\` spreads more than ${maxRepeats} fragments in one selection`);
+          const name = selection.name.value;
+          const fragment = fragments.get(name);
+          if (!fragment || within.has(name)) continue; // unknown fragments and cycles: the standard rules report them
+          collect(fragment.selectionSet, new Set(within).add(name));
+        }
+      }
     };
+    for (const set of sets) collect(set, inFragments);
+    for (const [name, children] of byName) walkMerged(children, `${path}${name}.`, inFragments);
   };
-}
-
-function intValue(node: ValueNode, variables: Record<string, unknown>): unknown {
-  if (node.kind === Kind.INT) return Number(node.value);
-  if (node.kind === Kind.VARIABLE) return variables[node.name.value];
+  try {
+    for (const definition of document.definitions) {
+      if (definition.kind === Kind.OPERATION_DEFINITION) walkMerged([definition.selectionSet], "", new Set());
+    }
+  } catch (error) {
+    if (error instanceof TooLarge) {
+      return tooComplex(`The operation has more than ${maxFields} fields and fragments once its fragments are expanded`, { maxFields });
+    }
+    return error as GraphQLError;
+  }
   return undefined;
 }
 
-/** Every `first`/`last` argument in the document, literal or variable, must be within PAGE_LIMITS.max. */
-export function checkPageSizes(document: DocumentNode, variables: Record<string, unknown> = {}) {
-  visit(document, {
-    Argument(argument) {
-      if (argument.name.value !== "first" && argument.name.value !== "last") return;
-      const value = intValue(argument.value, variables);
-      if (typeof value === "number" && (value < 0 || value > PAGE_LIMITS.max)) {
-        throw badInput(`\`${argument.name.value}\` must be between 0 and ${PAGE_LIMITS.max}, got ${value}`, argument.name.value);
-      }
-    },
-  });
-}
-
-/** Refuses an operation estimated to return more than `maxCost` objects (server/cost.ts). */
-export function checkCost(args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: unknown }, maxCost: number) {
-  const cost = estimateCost(args.schema, args.document, args.operationName, (args.variableValues ?? {}) as Record<string, unknown>);
-  if (cost > maxCost) {
-    throw tooComplex(
-      `The operation could return about ${cost.toLocaleString("en")} objects; at most ${maxCost.toLocaleString("en")} are allowed. Ask for smaller pages (first/last) or fewer nested lists.`,
-      { cost, maxCost },
-    );
-  }
-}
-
-export function useLimits({ maxDepth, maxAliases, maxCost }: { maxDepth: number; maxAliases: number; maxCost: number }): Plugin {
-  const check = (args: Parameters<typeof checkCost>[0]) => {
-    checkPageSizes(args.document, (args.variableValues ?? {}) as Record<string, unknown>);
-    checkCost(args, maxCost);
+export function useLimits(limits: Limits): Plugin {
+  const rules: ((context: ValidationContext) => ASTVisitor)[] = [
+    maxDepthRule({ n: limits.maxDepth, onReject: [armorReject("The query is too deep")], propagateOnRejection: false }),
+    maxAliasesRule({ n: limits.maxAliases, onReject: [armorReject("The query uses too many aliases")], propagateOnRejection: false }),
+    maxDirectivesRule({ n: limits.maxDirectives, onReject: [armorReject("The query uses too many directives")], propagateOnRejection: false }),
+  ];
+  const check = (args: Parameters<typeof checkOperation>[0], setResult: (result: { errors: GraphQLError[] }) => void) => {
+    try {
+      checkOperation(args, limits.maxCost);
+    } catch (error) {
+      // Refused before execution: a request error (HTTP 400), as graphql-js's own validation errors are.
+      const refused = error as GraphQLError;
+      setResult({ errors: [new GraphQLError(refused.message, { extensions: { ...refused.extensions, http: { status: 400 } } })] });
+    }
   };
   return {
-    onValidate({ addValidationRule }) {
-      addValidationRule(maxDepthRule(maxDepth));
-      addValidationRule(maxAliasesRule(maxAliases));
+    onPluginInit({ addPlugin }) {
+      addPlugin(maxTokensPlugin({ n: limits.maxTokens, onReject: [armorReject("The document is too long")], propagateOnRejection: false }) as Plugin);
+    },
+    onValidate({ params, addValidationRule, setResult }) {
+      const refused = checkShape(params.documentAST, limits);
+      if (refused) {
+        setResult([refused]); // graphql-js's own rules never see it
+        return;
+      }
+      rules.forEach(addValidationRule);
     },
     onExecute({ args, setResultAndStopExecution }) {
-      try {
-        check(args);
-      } catch (error) {
-        setResultAndStopExecution({ errors: [error as GraphQLError] });
-      }
+      check(args, setResultAndStopExecution);
     },
     onSubscribe({ args, setResultAndStopExecution }) {
-      try {
-        check(args);
-      } catch (error) {
-        setResultAndStopExecution({ errors: [error as GraphQLError] });
-      }
+      check(args, setResultAndStopExecution);
     },
   };
 }

@@ -1,13 +1,42 @@
 // Prometheus metrics (METRICS_PATH, off by default): per-operation request counts, durations and
 // errors from Yoga's Prometheus plugin, HTTP durations, and the process (memory, CPU, event-loop
 // lag), in a registry of this server's own (several servers in one process stay apart).
-import { collectDefaultMetrics, Registry } from "prom-client";
+import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import type { Plugin } from "graphql-yoga";
+import type { Backlog } from "../jobs/queue.ts";
 
-export function useMetrics(path: string): Plugin {
+export interface MetricsSources {
+  /** The background job queue, read at each scrape (shared by every instance on the database). */
+  backlog?: () => Promise<Backlog[]>;
+}
+
+const JOB_KINDS = ["embed_messages", "reembed"] as const;
+const JOB_STATES = ["waiting", "running", "failed"] as const;
+
+export function useMetrics(path: string, sources: MetricsSources = {}): Plugin {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "threadline_" });
+  if (sources.backlog) {
+    const read = sources.backlog;
+    let latest: Promise<Backlog[]> | undefined;
+    // Both gauges come from one query per scrape.
+    const once = () => (latest ??= read().finally(() => setTimeout(() => (latest = undefined), 0)));
+    const gauge = (name: string, help: string, pick: (row: Backlog) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ["kind", "state"],
+        registers: [registry],
+        async collect() {
+          const rows = await once();
+          for (const kind of JOB_KINDS) for (const state of JOB_STATES) this.set({ kind, state }, 0);
+          for (const row of rows) this.set({ kind: row.kind, state: row.state }, pick(row));
+        },
+      });
+    gauge("threadline_background_jobs", "Background jobs in the queue (embed_messages, reembed) by state: waiting, running, failed (dead-lettered).", (row) => row.jobs);
+    gauge("threadline_background_backlog", "Work left in the queue by job kind and state: messages to embed, stored vectors to embed again.", (row) => row.items);
+  }
   return usePrometheus({
     registry,
     endpoint: path,

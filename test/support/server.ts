@@ -10,6 +10,7 @@ import { startServer, type RunningServer } from "../../src/server.ts";
 import { createEmbedder, type Embedder } from "../../src/search/embedders/index.ts";
 import type { Database } from "../../src/db/database.ts";
 import { freshDatabase } from "./database.ts";
+import { startBackgroundWorker, type BackgroundWorker } from "../../src/jobs/worker.ts";
 
 export const JWT_SECRET = "test-secret-that-is-at-least-32-characters-long";
 
@@ -23,6 +24,8 @@ export interface TestServer {
   url: string;
   db: Database;
   server: RunningServer;
+  /** The background worker, when started with `background: true`. */
+  worker?: BackgroundWorker;
   /** A signed token whose `sub` is this external id (users are created on first sight). */
   tokenFor(sub: string, claims?: Record<string, unknown>): Promise<string>;
   gql<T = any>(query: string, variables?: Record<string, unknown>, options?: { token?: string | null; headers?: Record<string, string> }): Promise<GraphQLResponse<T>>;
@@ -39,13 +42,15 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** The event bus (default: in-process); closed by the caller, not by close(). */
   events?: EventBus;
-  /** The server's text embedder (default: hashing). */
+  /** The server's text embedder (default: hashing, deterministic and instant; the server's own default is `use`). */
   embedder?: Embedder;
   /** Where the server logs (default: nowhere). */
   logger?: Logger;
+  /** Also run the background worker (embedding new messages), configured by `env` (THREADLINE_BACKGROUND_*). */
+  background?: boolean;
 }
 
-export async function startTestServer({ auth = "jwt", db, env = {}, events = inProcessEvents(), embedder = createEmbedder(), logger = silentLogger }: TestServerOptions = {}): Promise<TestServer> {
+export async function startTestServer({ auth = "jwt", db, env = {}, events = inProcessEvents(), embedder = createEmbedder("hashing"), logger = silentLogger, background = false }: TestServerOptions = {}): Promise<TestServer> {
   const database = db ?? (await freshDatabase());
   const config = loadConfig({
     NODE_ENV: "test",
@@ -59,6 +64,7 @@ export async function startTestServer({ auth = "jwt", db, env = {}, events = inP
     { config, prisma: database.prisma, events, authenticator: createAuthenticator(config.auth, database.prisma), embedder, logger },
     { host: "127.0.0.1", port: 0 },
   );
+  const worker = background ? await startBackgroundWorker({ prisma: database.prisma, embedder, config: config.background, logger }) : undefined;
   const secret = new TextEncoder().encode(JWT_SECRET);
   const clients: WsClient[] = [];
 
@@ -66,6 +72,7 @@ export async function startTestServer({ auth = "jwt", db, env = {}, events = inP
     url: server.url,
     db: database,
     server,
+    worker,
     tokenFor: (sub, claims = {}) =>
       new SignJWT(claims)
         .setProtectedHeader({ alg: "HS256" })
@@ -111,7 +118,7 @@ export async function startTestServer({ auth = "jwt", db, env = {}, events = inP
     },
     async close() {
       await Promise.all(clients.map((client) => client.dispose()));
-      await server.close();
+      await Promise.all([server.close(), worker?.stop()]);
       if (!db) await database.close();
     },
   };

@@ -33,13 +33,20 @@ export type ConversationStatus =
   | 'INITIALIZED';
 
 export type CreateConversationInput = {
+  completedAt?: string | null | undefined;
   /** 0 to 1. */
   confidenceScore?: number | null | undefined;
   /** Seed 003's context configuration. */
   config?: unknown;
   consensusReached?: boolean | null | undefined;
   contentSource?: ContentSourceInput | null | undefined;
+  /** When it was first recorded, to keep an import's history. Defaults to now. */
+  createdAt?: string | null | undefined;
   description?: string | null | undefined;
+  /** When it ended (an import's history); endConversation sets it otherwise. */
+  endedAt?: string | null | undefined;
+  /** The source system's id for it (an import's session or conversation id); unique among your conversations (CONFLICT otherwise). */
+  externalId?: string | null | undefined;
   finalRecommendation?: string | null | undefined;
   /** Seed 003's context flow. */
   flow?: unknown;
@@ -57,6 +64,7 @@ export type DateTimeRange = {
   to?: string | null | undefined;
 };
 
+/** A message is stored once: one with an `externalId` the conversation already holds, or without one the same role, sender, timestamp and content as a message it holds (or as an earlier one of the same call), is skipped and counted in `duplicates`. A message without `externalId` and without `timestamp` is stamped when it arrives and is never a duplicate. */
 export type MessageInput = {
   agentName?: string | null | undefined;
   agentType?: string | null | undefined;
@@ -64,8 +72,13 @@ export type MessageInput = {
   citedSources?: Array<string> | null | undefined;
   /** 0 to 1. */
   confidence?: number | null | undefined;
+  /** May be empty only for a message with tool uses or tool calls (an assistant turn that only calls tools). */
   content: string;
+  /** The source system's id for the message (Claude Code's uuid, ChatGPT's message id, an export line's place); unique within the conversation. */
+  externalId?: string | null | undefined;
   metadata?: unknown;
+  /** 1-based place in the conversation (an import's original order). Left out: after the last message. A place already taken is a CONFLICT. */
+  position?: number | null | undefined;
   role: MessageRole;
   /** Author's display name (chat exports). */
   sender?: string | null | undefined;
@@ -92,6 +105,8 @@ export type ToolUsageFilter = {
 
 export type ToolUseInput = {
   durationMs?: number | null | undefined;
+  /** The source system's id for the call (e.g. Claude Code's tool_use id); unique within its message. */
+  externalId?: string | null | undefined;
   metadata?: unknown;
   parameters?: unknown;
   response?: unknown;

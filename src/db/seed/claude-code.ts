@@ -134,6 +134,7 @@ export async function seedClaudeCodeSessions(seed: Seed) {
       const part = session.messages.slice(i, i + 3);
       chunks.push({
         chunkIndex: chunks.length,
+        user: { connect: { id: userId } },
         chunkText: part.map((m) => `${m.role.toLowerCase()}: ${m.content}`).join("\n"),
         metadata: { positions: part.map((_, n) => i + n + 1) },
       });

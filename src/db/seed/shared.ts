@@ -1,7 +1,7 @@
 // What every seed module builds with: the transaction, the user, and helpers for threads and embeddings.
 import pgvector from "pgvector";
 import type { MessageRole, Prisma } from "../../generated/prisma/client.ts";
-import { contentHash, extractLinks } from "../../schema/conversations/content.ts";
+import { contentHash, extractLinks, messageFingerprint } from "../../schema/conversations/content.ts";
 import type { Embedder } from "../../search/embedders/hashing.ts";
 
 export type Tx = Prisma.TransactionClient;
@@ -46,6 +46,7 @@ export function thread(startedAt: Date, stepMinutes: number, specs: MessageSpec[
       position: i + 1,
       timestamp,
       contentHash: contentHash(spec.content),
+      fingerprint: messageFingerprint(spec.role, spec.sender, timestamp, spec.content),
       // Seed 001 records the calls on the message and each execution as a ToolUse.
       toolCalls: toolUses?.map((use, n) => ({ id: `toolu_${i + 1}_${n + 1}`, name: use.toolName, input: use.parameters })),
       toolUses: toolUses && { create: toolUses.map((use, n) => ({ ...use, timestamp: minutesAfter(timestamp, 0.1 * (n + 1)) })) },

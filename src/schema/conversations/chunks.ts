@@ -3,6 +3,7 @@ import { builder } from "../../builder.ts";
 import { badInput } from "../../errors.ts";
 import { checkRange, checkText } from "../inputs.ts";
 import { checkVector, toSql } from "../../search/vectors.ts";
+import { checkModelSize } from "../../search/stored.ts";
 import { ownConversationId } from "./mutations.ts";
 
 const MAX_CHUNKS = 500;
@@ -38,6 +39,20 @@ builder.mutationField("upsertChunks", (t) =>
         if (chunk.embedding) checkVector(chunk.embedding, `${field}.embedding`);
         return { ...chunk, chunkIndex, chunkText: checkText(chunk.chunkText, `${field}.chunkText`, { maxLength: 100_000 })! };
       });
+      // One size per model: within this request, against the server's embedder and the viewer's stored vectors.
+      const sizes = new Map<string, { dimensions: number; field: string }>();
+      chunks.forEach((c, i) => {
+        if (!c.embedding) return;
+        const field = `chunks[${i}].embedding`;
+        const seen = sizes.get(c.model!);
+        if (seen && seen.dimensions !== c.embedding.length) {
+          throw badInput(`${field} has ${c.embedding.length} dimensions, but ${seen.field} of the same model has ${seen.dimensions}`, field);
+        }
+        sizes.set(c.model!, { dimensions: c.embedding.length, field });
+      });
+      for (const [model, { dimensions, field }] of sizes) {
+        await checkModelSize(context.prisma, context.embedder, context.viewer.id, model, dimensions, field);
+      }
       const missing = chunks.filter((c) => !c.embedding);
       const computed = missing.length ? await context.embedder.embed(missing.map((c) => c.chunkText)) : [];
       const vectors = chunks.map((c) => (c.embedding ? { vector: c.embedding, model: c.model! } : { vector: computed[missing.indexOf(c)], model: context.embedder.model }));
@@ -46,7 +61,7 @@ builder.mutationField("upsertChunks", (t) =>
       // metadata and vector from arrays unnested side by side (a chunk is replaced whole).
       await context.prisma.$transaction(async (tx) => {
         await tx.conversationChunk.createMany({
-          data: chunks.map((chunk) => ({ conversationId, chunkIndex: chunk.chunkIndex, chunkText: chunk.chunkText })),
+          data: chunks.map((chunk) => ({ conversationId, userId: context.viewer.id, chunkIndex: chunk.chunkIndex, chunkText: chunk.chunkText })),
           skipDuplicates: true,
         });
         await tx.$executeRaw`

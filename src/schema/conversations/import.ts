@@ -1,6 +1,6 @@
 // importChat: a chat export (WhatsApp and the like, seed 000) into a new or existing conversation.
-// The messages go in time order through the same path as appendMessages (content-hash deduplication,
-// links, assets), and a new conversation is created in the same transaction: a failed import leaves
+// The messages go in time order through the same path as appendMessages (deduplication of the same
+// message, links, assets), and a new conversation is created in the same transaction: a failed import leaves
 // nothing behind.
 import { builder } from "../../builder.ts";
 import type { Context } from "../../context.ts";
@@ -52,6 +52,11 @@ const ChatAttachmentInput = builder.inputType("ChatAttachmentInput", {
 const ChatMessageInput = builder.inputType("ChatMessageInput", {
   description: "One line of a chat export.",
   fields: (t) => ({
+    externalId: t.string({
+      description:
+        "The line's id in the export (its place, e.g. \"line:120\"). Give it when the export's times are coarse (WhatsApp's are to the minute): " +
+        "two identical lines by the same sender in the same minute are then both kept.",
+    }),
     sender: t.string({
       description:
         "Who wrote it, as the export names them; stored as the message's `sender`. Leave it out for the chat's own notices " +
@@ -72,8 +77,8 @@ const ImportChatInput = builder.inputType("ImportChatInput", {
   description:
     "A chat export. Give exactly one of `conversationId` (append to that conversation) or `conversation` (create one). " +
     "Messages are stored in timestamp order (ties keep the export's order), after any the conversation already holds; " +
-    "a message whose content the conversation already holds, or that repeats an earlier message of the export, is skipped " +
-    "and counted in `duplicates`, so re-importing an export, or a longer export of the same chat, adds only what is new.",
+    "a message the conversation already holds (same externalId, or same sender, role, timestamp and content), or that repeats an earlier " +
+    "message of the export, is skipped and counted in `duplicates`, so re-importing an export, or a longer export of the same chat, adds only what is new.",
   fields: (t) => ({
     conversationId: t.id({ description: "An existing conversation of the viewer's to import into." }),
     conversation: t.field({ type: ImportedConversationInput, description: "Create a new conversation for the export, in the same transaction." }),
@@ -147,7 +152,7 @@ function messageInput(message: ChatMessageInputShape, field: string, assistants:
     content = assets.map((asset) => `<attached: ${asset.filename ?? asset.url ?? asset.type}>`).join("\n");
   }
   const role: MessageRole = message.role ?? (!sender ? "SYSTEM" : assistants.has(senderKey(sender)) ? "ASSISTANT" : "USER");
-  return { role, sender, content, timestamp: message.timestamp, metadata: withSource(message.metadata, source, `${field}.metadata`), assets };
+  return { externalId: message.externalId, role, sender, content, timestamp: message.timestamp, metadata: withSource(message.metadata, source, `${field}.metadata`), assets };
 }
 
 function newConversationData(input: NonNullable<ImportChatInputShape["conversation"]>, source: string | null | undefined, firstTimestamp: Date | undefined) {
@@ -212,7 +217,7 @@ const ImportChatPayload = builder.objectRef<AppendResult>("ImportChatPayload").i
     }),
     inserted: t.int({ resolve: (result) => result.messageIds.length }),
     duplicates: t.exposeInt("duplicates", {
-      description: "Messages skipped because the conversation already held their content, or the export repeated it.",
+      description: "Messages skipped because the conversation already held them, or the export repeated them.",
     }),
   }),
 });
@@ -222,7 +227,7 @@ builder.mutationField("importChat", (t) =>
     type: ImportChatPayload,
     description:
       "Imports a chat export (sender, timestamp, content, attachments) into a new or existing conversation in one transaction, " +
-      "in time order, skipping content the conversation already holds; links are extracted and attachments stored as assets.",
+      "in time order, skipping messages the conversation already holds; links are extracted and attachments stored as assets.",
     args: { input: t.arg({ type: ImportChatInput, required: true }) },
     resolve: (_root, { input }, context) => importChat(context, input),
   }),

@@ -1,13 +1,15 @@
-// appendMessages: one transaction per batch, content-hash deduplication, link extraction, nested
-// tool uses and assets. The number of SQL statements is the same for 1 message or 1,000.
+// appendMessages: one transaction per batch, deduplication of the same message (by externalId, or by
+// role, sender, timestamp and content), link extraction, nested tool uses and assets. The number of
+// SQL statements is the same for 1 message or 1,000.
 import { builder } from "../../builder.ts";
-import { badInput, notFound } from "../../errors.ts";
+import { badInput, conflict, notFound } from "../../errors.ts";
 import type { Context } from "../../context.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import { decodeId } from "../ids.ts";
 import { MessageRoleEnum, ToolUseStatusEnum } from "../enums.ts";
 import { checkRange, checkText, jsonInput } from "../inputs.ts";
-import { contentHash, extractLinks } from "./content.ts";
+import { contentHash, extractLinks, messageFingerprint } from "./content.ts";
+import { enqueueMessageEmbedding } from "../../jobs/queue.ts";
 
 export const MAX_MESSAGES_PER_APPEND = 1000;
 export const MAX_CHILDREN_PER_MESSAGE = 100;
@@ -15,6 +17,7 @@ const MAX_CONTENT_LENGTH = 1_000_000;
 
 export const ToolUseInput = builder.inputType("ToolUseInput", {
   fields: (t) => ({
+    externalId: t.string({ description: "The source system's id for the call (e.g. Claude Code's tool_use id); unique within its message." }),
     toolName: t.string({ required: true }),
     parameters: t.field({ type: "JSON" }),
     response: t.field({ type: "JSON" }),
@@ -37,9 +40,17 @@ export const AssetInput = builder.inputType("AssetInput", {
 });
 
 export const MessageInput = builder.inputType("MessageInput", {
+  description:
+    "A message is stored once: one with an `externalId` the conversation already holds, or without one the same role, sender, " +
+    "timestamp and content as a message it holds (or as an earlier one of the same call), is skipped and counted in `duplicates`. " +
+    "A message without `externalId` and without `timestamp` is stamped when it arrives and is never a duplicate.",
   fields: (t) => ({
+    externalId: t.string({
+      description: "The source system's id for the message (Claude Code's uuid, ChatGPT's message id, an export line's place); unique within the conversation.",
+    }),
     role: t.field({ type: MessageRoleEnum, required: true }),
-    content: t.string({ required: true }),
+    content: t.string({ required: true, description: "May be empty only for a message with tool uses or tool calls (an assistant turn that only calls tools)." }),
+    position: t.int({ description: "1-based place in the conversation (an import's original order). Left out: after the last message. A place already taken is a CONFLICT." }),
     sender: t.string({ description: "Author's display name (chat exports)." }),
     agentType: t.string(),
     agentName: t.string(),
@@ -59,6 +70,7 @@ type ToolUseInputShape = typeof ToolUseInput.$inferInput;
 
 export function toolUseData(input: ToolUseInputShape, field: string) {
   return {
+    externalId: checkText(input.externalId, `${field}.externalId`, { maxLength: 500 }),
     toolName: checkText(input.toolName, `${field}.toolName`, { maxLength: 200 })!,
     parameters: jsonInput(input.parameters),
     response: jsonInput(input.response),
@@ -92,11 +104,19 @@ export function prepareMessages(
   if (messages.length > max) {
     throw badInput(`at most ${max} messages per call, got ${messages.length}`, "messages");
   }
-  return messages.map((message, index) => {
+  const prepared = messages.map((message, index) => {
     const field = fieldOf(index);
-    const content = checkText(message.content, `${field}.content`, { maxLength: MAX_CONTENT_LENGTH })!;
+    const callsTools = (message.toolUses?.length ?? 0) > 0 || (message.toolCalls !== null && message.toolCalls !== undefined);
+    const content = checkText(message.content, `${field}.content`, { maxLength: MAX_CONTENT_LENGTH, allowEmpty: callsTools })!;
+    const sender = checkText(message.sender, `${field}.sender`, { maxLength: 500, allowEmpty: true });
+    const externalId = checkText(message.externalId, `${field}.externalId`, { maxLength: 500 });
+    const timestamp = message.timestamp ?? undefined;
     return {
+      field,
       hash: contentHash(content),
+      // Without an externalId or a timestamp there is nothing to recognise the message by: it is new.
+      fingerprint: !externalId && timestamp ? messageFingerprint(message.role, sender, timestamp, content) : null,
+      position: checkRange(message.position, `${field}.position`, 1, 2_147_483_647) ?? undefined,
       links: extractLinks(content),
       toolUses: checkChildren(message.toolUses, `${field}.toolUses`).map((use, i) => toolUseData(use, `${field}.toolUses[${i}]`)),
       assets: checkChildren(message.assets, `${field}.assets`).map((asset, i) => ({
@@ -108,21 +128,33 @@ export function prepareMessages(
         metadata: jsonInput(asset.metadata),
       })),
       row: {
+        externalId,
         role: message.role,
         content,
-        sender: message.sender,
+        sender,
         agentType: message.agentType,
         agentName: checkText(message.agentName, `${field}.agentName`, { maxLength: 100 }),
         confidence: checkRange(message.confidence, `${field}.confidence`, 0, 1),
         citedSources: message.citedSources ?? [],
         signalReferences: message.signalReferences ?? [],
         toolCalls: jsonInput(message.toolCalls),
-        timestamp: message.timestamp ?? undefined,
+        timestamp,
         metadata: jsonInput(message.metadata),
       },
     };
   });
+  const positions = new Set<number>();
+  for (const p of prepared) {
+    if (p.position === undefined) continue;
+    if (positions.has(p.position)) throw badInput(`${p.field}.position ${p.position} is given twice`, `${p.field}.position`);
+    positions.add(p.position);
+  }
+  return prepared;
 }
+
+/** What makes a message the same message: its externalId, else its fingerprint; null when nothing does. */
+const identityOf = (p: { row: { externalId?: string | null }; fingerprint: string | null }) =>
+  p.row.externalId ? `x:${p.row.externalId}` : p.fingerprint ? `f:${p.fingerprint}` : null;
 
 export type PreparedMessage = ReturnType<typeof prepareMessages>[number];
 
@@ -130,8 +162,9 @@ export type PreparedMessage = ReturnType<typeof prepareMessages>[number];
 export const BATCH_TRANSACTION = { timeout: 60_000, maxWait: 30_000 };
 
 /**
- * Inside the caller's transaction: locks the viewer's conversation, skips messages whose content hash
- * it already holds (or that repeat an earlier one in the batch), stores the rest after its last message.
+ * Inside the caller's transaction: locks the viewer's conversation, skips messages it already holds
+ * (same externalId, or same fingerprint) or that repeat an earlier one in the batch, and stores the
+ * rest at their given positions or after its last message.
  */
 export async function insertMessages(
   tx: Prisma.TransactionClient,
@@ -144,34 +177,54 @@ export async function insertMessages(
   const locked = await tx.$queryRaw<{ id: string }[]>`
     SELECT id FROM conversations WHERE id = ${conversationId} AND user_id = ${viewerId} FOR UPDATE`;
   if (locked.length === 0) throw notFound("Conversation");
-  const existing = await tx.message.findMany({
-    where: { conversationId, contentHash: { in: prepared.map((p) => p.hash) } },
-    select: { contentHash: true },
+  const externalIds = prepared.flatMap((p) => (p.row.externalId ? [p.row.externalId] : []));
+  const fingerprints = prepared.flatMap((p) => (!p.row.externalId && p.fingerprint ? [p.fingerprint] : []));
+  const existing =
+    externalIds.length + fingerprints.length === 0
+      ? []
+      : await tx.message.findMany({
+          where: { conversationId, OR: [{ externalId: { in: externalIds } }, { fingerprint: { in: fingerprints } }] },
+          select: { externalId: true, fingerprint: true },
+        });
+  const seen = new Set(existing.map((m) => (m.externalId ? `x:${m.externalId}` : `f:${m.fingerprint}`)));
+  const fresh = prepared.filter((p) => {
+    const identity = identityOf(p);
+    if (identity === null) return true;
+    if (seen.has(identity)) return false;
+    seen.add(identity);
+    return true;
   });
-  const seen = new Set(existing.map((m) => m.contentHash));
-  const fresh = prepared.filter((p) => (seen.has(p.hash) ? false : (seen.add(p.hash), true)));
   const duplicates = prepared.length - fresh.length;
   if (fresh.length === 0) return { messageIds: [], duplicates };
 
+  const given = fresh.flatMap((p) => (p.position === undefined ? [] : [p.position]));
+  if (given.length) {
+    const taken = await tx.message.findFirst({ where: { conversationId, position: { in: given } }, select: { position: true } });
+    if (taken) throw conflict(`position ${taken.position} is already taken in this conversation`);
+  }
   const { _max } = await tx.message.aggregate({ where: { conversationId }, _max: { position: true } });
-  const first = (_max.position ?? 0) + 1;
+  let next = Math.max(_max.position ?? 0, ...given) + 1;
+  const positions = fresh.map((p) => p.position ?? next++);
   const rows: Prisma.MessageCreateManyInput[] = fresh.map((p, i) => ({
     ...p.row,
     timestamp: p.row.timestamp ?? now,
     conversationId,
     contentHash: p.hash,
-    position: first + i,
+    fingerprint: identityOf(p)?.startsWith("f:") ? p.fingerprint : null,
+    position: positions[i],
   }));
   const created = await tx.message.createManyAndReturn({ data: rows, select: { id: true, position: true } });
   const idAt = new Map(created.map((m) => [m.position, m.id]));
-  const messageIds = fresh.map((_, i) => idAt.get(first + i)!);
+  const messageIds = positions.map((position) => idAt.get(position)!);
 
-  const toolUses = fresh.flatMap((p, i) => p.toolUses.map((use) => ({ ...use, messageId: messageIds[i] })));
+  // A tool call without its own time happened when its message did (an import keeps history).
+  const toolUses = fresh.flatMap((p, i) => p.toolUses.map((use) => ({ ...use, timestamp: use.timestamp ?? rows[i].timestamp, messageId: messageIds[i] })));
   const links = fresh.flatMap((p, i) => p.links.map((link) => ({ ...link, messageId: messageIds[i] })));
   const assets = fresh.flatMap((p, i) => p.assets.map((asset) => ({ ...asset, messageId: messageIds[i] })));
   if (toolUses.length) await tx.toolUse.createMany({ data: toolUses });
   if (links.length) await tx.link.createMany({ data: links, skipDuplicates: true });
   if (assets.length) await tx.asset.createMany({ data: assets });
+  await enqueueMessageEmbedding(tx, viewerId, conversationId, messageIds); // chunked and embedded in the background
   await tx.conversation.update({ where: { id: conversationId }, data: { updatedAt: now } });
   return { messageIds, duplicates };
 }
@@ -183,9 +236,9 @@ export function publishMessagesAdded(context: Context, conversationId: string, m
 }
 
 /**
- * Appends messages to one of the viewer's conversations in one transaction. A message whose content
- * hash the conversation already holds (or that repeats an earlier one in the batch) is skipped and
- * counted in `duplicates`. Publishes messageAdded for each new message after commit.
+ * Appends messages to one of the viewer's conversations in one transaction. A message the
+ * conversation already holds (or that repeats an earlier one in the batch) is skipped and counted in
+ * `duplicates`. Publishes messageAdded for each new message after commit.
  */
 export async function appendMessages(context: Context, conversationId: string, messages: readonly MessageInputShape[]): Promise<AppendResult> {
   const prepared = prepareMessages(messages);
@@ -208,14 +261,14 @@ export const AppendMessagesPayload = builder.objectRef<AppendResult>("AppendMess
         context.prisma.message.findMany({ ...query, where: { id: { in: result.messageIds } }, orderBy: { position: "asc" } }),
     }),
     inserted: t.int({ resolve: (result) => result.messageIds.length }),
-    duplicates: t.exposeInt("duplicates", { description: "Messages skipped because the conversation already holds their content." }),
+    duplicates: t.exposeInt("duplicates", { description: "Messages skipped because the conversation already holds them (same externalId, or same role, sender, timestamp and content)." }),
   }),
 });
 
 builder.mutationField("appendMessages", (t) =>
   t.field({
     type: AppendMessagesPayload,
-    description: "Appends messages in one transaction, skipping content the conversation already holds.",
+    description: "Appends messages in one transaction, skipping messages the conversation already holds (see MessageInput).",
     args: {
       conversationId: t.arg.id({ required: true }),
       messages: t.arg({ type: [MessageInput], required: true }),

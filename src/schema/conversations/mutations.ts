@@ -3,7 +3,7 @@ import { builder } from "../../builder.ts";
 import type { Context } from "../../context.ts";
 import { requireOwned } from "../ids.ts";
 import { ConversationStatusEnum } from "../enums.ts";
-import { checkRange, checkText, jsonInput, unlessNull } from "../inputs.ts";
+import { checkRange, checkText, checkIndexedText, jsonInput, unlessNull } from "../inputs.ts";
 
 const ContentSourceInput = builder.inputType("ContentSourceInput", {
   description: "What an agent conversation discusses (seed 002).",
@@ -20,7 +20,8 @@ const ContentSourceInput = builder.inputType("ContentSourceInput", {
 
 type InputFieldBuilder = Parameters<Parameters<typeof builder.inputType>[1]["fields"]>[0];
 
-const conversationFields = (t: InputFieldBuilder) => ({
+export const conversationFields = (t: InputFieldBuilder) => ({
+  externalId: t.string({ description: "The source system's id for it (an import's session or conversation id); unique among your conversations (CONFLICT otherwise)." }),
   title: t.string(),
   description: t.string(),
   sessionId: t.string(),
@@ -34,6 +35,9 @@ const conversationFields = (t: InputFieldBuilder) => ({
   config: t.field({ type: "JSON", description: "Seed 003's context configuration." }),
   metadata: t.field({ type: "JSON" }),
   startedAt: t.field({ type: "DateTime" }),
+  endedAt: t.field({ type: "DateTime", description: "When it ended (an import's history); endConversation sets it otherwise." }),
+  completedAt: t.field({ type: "DateTime" }),
+  createdAt: t.field({ type: "DateTime", description: "When it was first recorded, to keep an import's history. Defaults to now." }),
 });
 
 const CreateConversationInput = builder.inputType("CreateConversationInput", { fields: conversationFields });
@@ -42,20 +46,21 @@ const UpdateConversationInput = builder.inputType("UpdateConversationInput", {
   fields: conversationFields,
 });
 
-type ConversationInput = typeof CreateConversationInput.$inferInput;
+export type ConversationInput = typeof CreateConversationInput.$inferInput;
 
-function conversationData(input: ConversationInput) {
+export function conversationData(input: ConversationInput) {
   const source = input.contentSource;
   return {
+    externalId: checkText(input.externalId, "input.externalId", { maxLength: 500 }),
     title: checkText(input.title, "input.title", { maxLength: 1000, allowEmpty: true }),
     description: checkText(input.description, "input.description", { allowEmpty: true }),
-    sessionId: input.sessionId,
-    projectPath: input.projectPath,
+    sessionId: checkIndexedText(input.sessionId, "input.sessionId"),
+    projectPath: checkIndexedText(input.projectPath, "input.projectPath"),
     status: unlessNull(input.status),
     ...(source === undefined
       ? {}
       : {
-          contentType: source?.type ?? null,
+          contentType: checkIndexedText(source?.type, "input.contentSource.type") ?? null,
           contentTitle: checkText(source?.title, "input.contentSource.title", { maxLength: 500 }) ?? null,
           contentBody: source?.body ?? null,
           contentUrl: source?.url ?? null,
@@ -70,6 +75,9 @@ function conversationData(input: ConversationInput) {
     config: jsonInput(input.config),
     metadata: jsonInput(input.metadata),
     startedAt: unlessNull(input.startedAt),
+    endedAt: input.endedAt,
+    completedAt: input.completedAt,
+    createdAt: unlessNull(input.createdAt),
   };
 }
 

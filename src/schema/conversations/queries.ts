@@ -13,6 +13,7 @@ const ConversationFilter = builder.inputType("ConversationFilter", {
     status: t.field({ type: [ConversationStatusEnum], description: "Any of these statuses." }),
     projectPath: t.string(),
     sessionId: t.string(),
+    externalId: t.string({ description: "The source system's id an import gave it." }),
     contentType: t.string(),
     active: t.boolean({ description: "true: not ended yet (no endedAt); false: ended." }),
     title: t.string({ description: "Case-insensitive text the title contains." }),
@@ -55,6 +56,7 @@ function conversationWhere(filter: Filter<typeof ConversationFilter.$inferInput>
   if (filter.status?.length) where.status = { in: filter.status };
   if (filter.projectPath) where.projectPath = filter.projectPath;
   if (filter.sessionId) where.sessionId = filter.sessionId;
+  if (filter.externalId) where.externalId = filter.externalId;
   if (filter.contentType) where.contentType = filter.contentType;
   if (filter.active === true) where.endedAt = null;
   if (filter.active === false) where.endedAt = { not: null };
@@ -187,5 +189,39 @@ builder.queryField("toolUsageStats", (t) =>
         to: range?.lte,
       });
     },
+  }),
+);
+
+const ToolUseFilter = builder.inputType("ToolUseFilter", {
+  fields: (t) => ({
+    toolName: t.stringList({ description: "Any of these tools." }),
+    status: t.field({ type: [ToolUseStatusEnum], description: "Any of these outcomes, e.g. [ERROR, TIMEOUT] to debug failures." }),
+    timestamp: t.field({ type: DateTimeRange }),
+    conversationId: t.id({ description: "Only this conversation's calls." }),
+  }),
+});
+
+function toolUseWhere(filter: Filter<typeof ToolUseFilter.$inferInput>, userId: string): Prisma.ToolUseWhereInput {
+  const where: Prisma.ToolUseWhereInput = { ...ownedBy.toolUse(userId) };
+  if (!filter) return where;
+  if (filter.toolName?.length) where.toolName = { in: [...filter.toolName] };
+  if (filter.status?.length) where.status = { in: [...filter.status] };
+  const timestamp = dateRange(filter.timestamp, "filter.timestamp");
+  if (timestamp) where.timestamp = timestamp;
+  if (filter.conversationId) {
+    where.message = { conversationId: decodeId(filter.conversationId, "Conversation", "filter.conversationId"), conversation: { userId } };
+  }
+  return where;
+}
+
+builder.queryField("toolUses", (t) =>
+  t.prismaConnection({
+    type: "ToolUse",
+    cursor: "id",
+    description: "The viewer's tool calls one by one (toolUsageStats aggregates them), newest first.",
+    args: { filter: t.arg({ type: ToolUseFilter }) },
+    resolve: (query, _root, args, context) =>
+      context.prisma.toolUse.findMany({ ...query, where: toolUseWhere(args.filter, context.viewer.id), orderBy: [{ timestamp: "desc" }, { id: "asc" }] }),
+    totalCount: (_root, args, context) => context.prisma.toolUse.count({ where: toolUseWhere(args.filter, context.viewer.id) }),
   }),
 );

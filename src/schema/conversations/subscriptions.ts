@@ -3,6 +3,7 @@
 import { builder } from "../../builder.ts";
 import { ownedBy } from "../../auth/ownership.ts";
 import { ownConversationId } from "./mutations.ts";
+import { readOnce, type MessagesAddedEvent } from "../../events/pubsub.ts";
 
 builder.subscriptionField("messageAdded", (t) =>
   t.prismaField({
@@ -13,12 +14,21 @@ builder.subscriptionField("messageAdded", (t) =>
     subscribe: async (_root, args, context) => {
       const only = args.conversationId ? await ownConversationId(context, args.conversationId) : undefined;
       // One event per write; the subscriber receives its messages one by one, in order.
-      return context.pubsub.subscribe("messageAdded", context.viewer.id, ({ conversationId, messageIds }) =>
-        only === undefined || conversationId === only ? messageIds.map((messageId) => ({ messageId, conversationId })) : [],
+      return context.pubsub.subscribe("messageAdded", context.viewer.id, (event) =>
+        only === undefined || event.conversationId === only ? event.messageIds.map((messageId) => ({ messageId, event })) : [],
       );
     },
-    resolve: (query, event, _args, context) =>
-      context.prisma.message.findFirst({ ...query, where: { id: event.messageId, ...ownedBy.message(context.viewer.id) } }),
+    // A write's messages are read with one statement for all of the viewer's subscribers that select
+    // the same fields (a client's subscriptions usually do), not one per message per subscriber.
+    resolve: async (query, item, _args, context) => {
+      const { messageId, event } = item as unknown as { messageId: string; event: MessagesAddedEvent };
+      const messages = await readOnce(event, JSON.stringify(query), async () => {
+        const shaped = "select" in query && query.select ? { ...query, select: { ...query.select, id: true } } : query; // rows found by id
+        const rows = await context.prisma.message.findMany({ ...shaped, where: { id: { in: event.messageIds }, ...ownedBy.message(context.viewer.id) } });
+        return new Map(rows.map((row) => [row.id, row]));
+      });
+      return messages.get(messageId) ?? null;
+    },
   }),
 );
 

@@ -6,6 +6,15 @@ import type { Conversation } from "../../generated/prisma/client.ts";
 import { lastMessageIds } from "./sql.ts";
 import { listFirst, listTake } from "../lists.ts";
 import { seekRange } from "../cursors.ts";
+import { storedEmbeddings } from "../../search/stored.ts";
+
+const MessageSequenceEnum = builder.enumType("MessageSequence", {
+  description: "The order of a conversation's messages.",
+  values: {
+    POSITION: { description: "Conversation order (1, 2, 3, …)." },
+    TIMESTAMP: { description: "When each was written; messages with the same timestamp in conversation order." },
+  } as const,
+});
 
 type ContentColumns = Pick<Conversation, "contentType" | "contentTitle" | "contentBody" | "contentUrl" | "contentAuthor" | "contentPublishedAt" | "contentMetadata">;
 
@@ -30,6 +39,7 @@ export const ConversationRef = builder.prismaNode("Conversation", {
   select: { id: true, userId: true },
   authScopes: (conversation) => ({ owner: conversation.userId }),
   fields: (t) => ({
+    externalId: t.exposeString("externalId", { nullable: true, description: "The source system's id for the conversation; unique among the user's." }),
     sessionId: t.exposeString("sessionId", { nullable: true }),
     projectPath: t.exposeString("projectPath", { nullable: true }),
     title: t.exposeString("title", { nullable: true }),
@@ -76,14 +86,17 @@ export const ConversationRef = builder.prismaNode("Conversation", {
       resolve: (conversation) => conversation.id,
     }),
     messages: t.relatedConnection("messages", {
-      description: "The messages in conversation order.",
+      description: "The messages in conversation order (position), or in the order they were written (timestamp, ties by position).",
       cursor: "conversationId_position",
       totalCount: true,
-      args: { role: t.arg({ type: MessageRoleEnum, required: false }) },
-      query: (args) => ({
-        where: { ...(args.role ? { role: args.role } : {}), ...seekRange("position", args) },
-        orderBy: [{ position: "asc" }, { id: "asc" }],
-      }),
+      args: {
+        role: t.arg({ type: MessageRoleEnum, required: false }),
+        order: t.arg({ type: MessageSequenceEnum, defaultValue: "POSITION" }),
+      },
+      query: (args) =>
+        args.order === "TIMESTAMP"
+          ? { where: args.role ? { role: args.role } : {}, orderBy: [{ timestamp: "asc" as const }, { position: "asc" as const }, { id: "asc" as const }] }
+          : { where: { ...(args.role ? { role: args.role } : {}), ...seekRange("position", args) }, orderBy: [{ position: "asc" as const }, { id: "asc" as const }] },
     }),
     actions: t.relatedConnection("actions", {
       cursor: "id",
@@ -130,7 +143,6 @@ export const MessageRef = builder.prismaNode("Message", {
   id: { field: "id" },
   nullable: true,
   select: { id: true },
-  authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
     role: t.expose("role", { type: MessageRoleEnum }),
@@ -138,7 +150,8 @@ export const MessageRef = builder.prismaNode("Message", {
     agentType: t.exposeString("agentType", { nullable: true }),
     agentName: t.exposeString("agentName", { nullable: true }),
     content: t.exposeString("content"),
-    contentHash: t.exposeString("contentHash", { description: "sha256 of the normalised content; unique within a conversation." }),
+    contentHash: t.exposeString("contentHash", { description: "sha256 of the normalised content (the same words said twice share it)." }),
+    externalId: t.exposeString("externalId", { nullable: true, description: "The source system's id for the message; unique within the conversation." }),
     position: t.exposeInt("position", { description: "1-based order within the conversation." }),
     confidence: t.exposeFloat("confidence", { nullable: true }),
     citedSources: t.exposeStringList("citedSources"),
@@ -179,9 +192,9 @@ export const ToolUseRef = builder.prismaNode("ToolUse", {
   id: { field: "id" },
   nullable: true,
   select: { id: true },
-  authScopes: { viewer: true },
   fields: (t) => ({
     message: t.relation("message"),
+    externalId: t.exposeString("externalId", { nullable: true, description: "The source system's id for the call." }),
     toolName: t.exposeString("toolName"),
     parameters: t.expose("parameters", { type: "JSON", nullable: true }),
     response: t.expose("response", { type: "JSON", nullable: true }),
@@ -198,7 +211,6 @@ builder.prismaNode("Link", {
   id: { field: "id" },
   nullable: true,
   select: { id: true },
-  authScopes: { viewer: true },
   fields: (t) => ({
     message: t.relation("message"),
     url: t.exposeString("url"),
@@ -211,7 +223,6 @@ builder.prismaNode("Asset", {
   id: { field: "id" },
   nullable: true,
   select: { id: true },
-  authScopes: { viewer: true },
   fields: (t) => ({
     message: t.relation("message"),
     type: t.exposeString("type"),
@@ -228,9 +239,9 @@ export const ActionRef = builder.prismaNode("Action", {
   description: "A step of seed 003's build workflow: clone_template, configure_tooling, modify_files, deploy, ...",
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
+    externalId: t.exposeString("externalId", { nullable: true }),
     type: t.exposeString("type"),
     payload: t.expose("payload", { type: "JSON" }),
     status: t.expose("status", { type: ActionStatusEnum }),
@@ -243,9 +254,9 @@ export const ActionRef = builder.prismaNode("Action", {
 export const PreviewRef = builder.prismaNode("Preview", {
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
+    externalId: t.exposeString("externalId", { nullable: true }),
     url: t.exposeString("url", { nullable: true }),
     deploymentId: t.exposeString("deploymentId", { nullable: true }),
     status: t.expose("status", { type: PreviewStatusEnum }),
@@ -259,13 +270,20 @@ export const ConversationChunkRef = builder.prismaNode("ConversationChunk", {
   description: "A chunk of a conversation's text with its embedding (seed 001's ConversationEmbedding).",
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
+    message: t.relation("message", { nullable: true, description: "The message this chunk was cut from, if it comes from one message." }),
     chunkIndex: t.exposeInt("chunkIndex"),
     chunkText: t.exposeString("chunkText"),
     embeddingModel: t.exposeString("embeddingModel", { nullable: true }),
     embeddingDimensions: t.exposeInt("embeddingDimensions", { nullable: true }),
+    embedding: t.loadableList({
+      type: "Float",
+      nullable: true,
+      description: "The stored vector. Costly (up to 2,000 numbers per chunk): ask for it only when you need the numbers.",
+      load: (ids: string[], context) => storedEmbeddings(context.prisma, "CHUNK", context.viewer.id, ids),
+      resolve: (chunk) => chunk.id,
+    }),
     metadata: t.expose("metadata", { type: "JSON", nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),

@@ -59,6 +59,9 @@ builder.mutationField("createAction", (t) =>
       type: t.arg.string({ required: true, description: "clone_template, configure_tooling, modify_files, deploy, ..." }),
       payload: t.arg({ type: "JSON", required: true }),
       status: t.arg({ type: ActionStatusEnum, defaultValue: "PENDING" }),
+      result: t.arg({ type: "JSON" }),
+      externalId: t.arg.string({ description: "The source system's id for it; unique within the conversation (CONFLICT otherwise)." }),
+      createdAt: t.arg({ type: "DateTime", description: "When it was first recorded, to keep an import's history. Defaults to now." }),
     },
     resolve: async (query, _root, args, context) => {
       const conversationId = await ownConversationId(context, args.conversationId);
@@ -69,6 +72,9 @@ builder.mutationField("createAction", (t) =>
           type: checkText(args.type, "type", { maxLength: 100 })!,
           payload: args.payload as Prisma.InputJsonValue,
           status: args.status ?? "PENDING",
+          result: jsonInput(args.result),
+          externalId: checkText(args.externalId, "externalId", { maxLength: 500 }),
+          createdAt: args.createdAt ?? undefined,
         },
       });
       context.pubsub.publish("actionUpdated", context.viewer.id, { actionId: action.id, conversationId });
@@ -111,6 +117,8 @@ builder.mutationField("createPreview", (t) =>
       deploymentId: t.arg.string(),
       status: t.arg({ type: PreviewStatusEnum, defaultValue: "GENERATING" }),
       metadata: t.arg({ type: "JSON" }),
+      externalId: t.arg.string({ description: "The source system's id for it; unique within the conversation (CONFLICT otherwise)." }),
+      createdAt: t.arg({ type: "DateTime", description: "When it was first recorded, to keep an import's history. Defaults to now." }),
     },
     resolve: async (query, _root, args, context) => {
       const conversationId = await ownConversationId(context, args.conversationId);
@@ -122,6 +130,8 @@ builder.mutationField("createPreview", (t) =>
           deploymentId: args.deploymentId,
           status: args.status ?? "GENERATING",
           metadata: jsonInput(args.metadata),
+          externalId: checkText(args.externalId, "externalId", { maxLength: 500 }),
+          createdAt: args.createdAt ?? undefined,
         },
       });
     },

@@ -6,7 +6,6 @@ import { MoodDirectionEnum } from "../enums.ts";
 builder.prismaNode("EmotionalContext", {
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     memory: t.relation("memory", { nullable: true }),
     message: t.relation("message", { nullable: true }),
@@ -23,7 +22,6 @@ builder.prismaNode("EmotionalContext", {
 builder.prismaNode("RelationshipDynamics", {
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation", { nullable: true }),
     memory: t.relation("memory", { nullable: true }),
@@ -41,7 +39,6 @@ builder.prismaNode("RelationshipDynamics", {
 builder.prismaNode("MoodScore", {
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
     message: t.relation("message", { nullable: true }),
@@ -59,7 +56,6 @@ builder.prismaNode("MoodScore", {
 const MoodDelta = builder.prismaNode("MoodDelta", {
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
     fromScore: t.relation("fromScore"),
@@ -75,7 +71,6 @@ const MoodDelta = builder.prismaNode("MoodDelta", {
 builder.prismaNode("DeltaPattern", {
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
     patternType: t.exposeString("patternType"),
@@ -97,7 +92,6 @@ builder.prismaNode("DeltaPattern", {
 builder.prismaNode("TurningPoint", {
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation"),
     message: t.relation("message", { nullable: true }),

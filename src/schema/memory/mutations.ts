@@ -3,8 +3,11 @@
 import { builder } from "../../builder.ts";
 import { badInput, notFound } from "../../errors.ts";
 import type { Context } from "../../context.ts";
-import type { Prisma } from "../../generated/prisma/client.ts";
+import { Prisma } from "../../generated/prisma/client.ts";
+import { encodeGlobalID } from "@pothos/plugin-relay";
+import { retryingTransaction } from "../../db/transaction.ts";
 import { checkVector } from "../../search/vectors.ts";
+import { checkModelSize } from "../../search/stored.ts";
 import { ownedNodeKeys } from "../../auth/node-access.ts";
 import { decodeId, requireOwned } from "../ids.ts";
 import { checkRange, checkText, jsonInput, unlessNull } from "../inputs.ts";
@@ -13,10 +16,15 @@ import { setMemoryEmbedding } from "./sql.ts";
 const MAX_LIST = 200;
 
 const memoryFields = (t: Parameters<Parameters<typeof builder.inputType>[1]["fields"]>[0]) => ({
+  externalId: t.string({ description: "The source system's id for the memory; unique among your memories (CONFLICT otherwise)." }),
   content: t.string(),
   summary: t.string(),
   kind: t.string({ description: "fact, preference, episode, … (free text; default fact)" }),
-  importance: t.float({ description: "0 to 1." }),
+  importance: t.float({
+    description:
+      "How much the memory matters; any finite number, higher first when sorting (default 0). Threadline's own convention is 0 to 1; " +
+      "a source system's own scale (1–10, -1 to 1, …) is kept as given.",
+  }),
   confidence: t.float({ description: "0 to 1." }),
   participants: t.stringList(),
   sourceMessageIds: t.idList({ description: "Messages of the viewer's this memory came from." }),
@@ -25,6 +33,9 @@ const memoryFields = (t: Parameters<Parameters<typeof builder.inputType>[1]["fie
   embedding: t.floatList({ description: "Your own embedding; without one the server's embedder computes it from the content." }),
   model: t.string({ description: "The model that produced `embedding` (required with it)." }),
   metadata: t.field({ type: "JSON" }),
+  accessCount: t.int({ description: "How often it was read, carried over from the source system (recordMemoryAccess counts from here)." }),
+  lastAccessedAt: t.field({ type: "DateTime" }),
+  createdAt: t.field({ type: "DateTime", description: "When it was first recorded, to keep an import's history. Defaults to now." }),
 });
 
 const CreateMemoryInput = builder.inputType("CreateMemoryInput", { fields: memoryFields });
@@ -40,28 +51,37 @@ function checkList(list: readonly string[] | null | undefined, field: string) {
 }
 
 /** The message ids as database ids, after checking every one is the viewer's (one query). */
-async function ownMessageIds(context: Context, globalIds: readonly string[] | null | undefined): Promise<string[] | undefined> {
+async function ownMessageIds(context: Context, globalIds: readonly string[] | null | undefined, field = "input"): Promise<string[] | undefined> {
   if (!globalIds) return undefined;
-  checkList(globalIds, "input.sourceMessageIds");
-  const ids = globalIds.map((id, i) => decodeId(id, "Message", `input.sourceMessageIds[${i}]`));
+  checkList(globalIds, `${field}.sourceMessageIds`);
+  const ids = globalIds.map((id, i) => decodeId(id, "Message", `${field}.sourceMessageIds[${i}]`));
   const owned = await ownedNodeKeys(context, ids.map((id) => ({ typename: "Message", id })));
   const missing = globalIds.filter((_, i) => !owned.has(`Message:${ids[i]}`));
   if (missing.length) throw notFound("Message", missing[0]);
   return ids;
 }
 
-async function memoryData(context: Context, input: MemoryInput) {
+/** Conversation ids already checked in this call: a bulk create checks each conversation once. */
+type OwnedConversations = Map<string, Promise<string>>;
+
+async function memoryData(context: Context, input: MemoryInput, field = "input", owned: OwnedConversations = new Map()) {
+  const conversationId = input.conversationId;
+  if (conversationId && !owned.has(conversationId)) owned.set(conversationId, requireOwned(context, "Conversation", conversationId, `${field}.conversationId`));
   return {
-    content: checkText(input.content, "input.content", { maxLength: 100_000 }),
-    summary: checkText(input.summary, "input.summary", { maxLength: 10_000, allowEmpty: true }),
-    kind: unlessNull(checkText(input.kind, "input.kind", { maxLength: 100 })),
-    importance: unlessNull(checkRange(input.importance, "input.importance", 0, 1)),
-    confidence: checkRange(input.confidence, "input.confidence", 0, 1),
-    participants: unlessNull(checkList(input.participants, "input.participants")),
-    tags: unlessNull(checkList(input.tags, "input.tags")),
-    sourceMessageIds: await ownMessageIds(context, input.sourceMessageIds),
+    externalId: checkText(input.externalId, `${field}.externalId`, { maxLength: 500 }),
+    accessCount: unlessNull(checkRange(input.accessCount, `${field}.accessCount`, 0, 2_147_483_647)),
+    lastAccessedAt: input.lastAccessedAt,
+    createdAt: unlessNull(input.createdAt),
+    content: checkText(input.content, `${field}.content`, { maxLength: 100_000 }),
+    summary: checkText(input.summary, `${field}.summary`, { maxLength: 10_000, allowEmpty: true }),
+    kind: unlessNull(checkText(input.kind, `${field}.kind`, { maxLength: 100 })),
+    importance: unlessNull(checkRange(input.importance, `${field}.importance`, -Number.MAX_VALUE, Number.MAX_VALUE)),
+    confidence: checkRange(input.confidence, `${field}.confidence`, 0, 1),
+    participants: unlessNull(checkList(input.participants, `${field}.participants`)),
+    tags: unlessNull(checkList(input.tags, `${field}.tags`)),
+    sourceMessageIds: await ownMessageIds(context, input.sourceMessageIds, field),
     conversationId:
-      input.conversationId === undefined ? undefined : input.conversationId === null ? null : await requireOwned(context, "Conversation", input.conversationId, "input.conversationId"),
+      conversationId === undefined ? undefined : conversationId === null ? null : await owned.get(conversationId)!,
     metadata: jsonInput(input.metadata),
   };
 }
@@ -71,6 +91,7 @@ async function embeddingFor(context: Context, input: MemoryInput, content: strin
   if (input.embedding) {
     if (!input.model) throw badInput("input.model is required with an embedding", "input.model");
     checkVector(input.embedding, "input.embedding");
+    await checkModelSize(context.prisma, context.embedder, context.viewer.id, input.model, input.embedding.length, "input.embedding");
     return { vector: input.embedding, model: input.model };
   }
   if (content === undefined) return undefined;
@@ -97,6 +118,52 @@ builder.mutationField("createMemory", (t) =>
         return memory.id;
       });
       return context.prisma.memory.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+);
+
+const MAX_MEMORIES_PER_CALL = 500;
+
+builder.mutationField("createMemories", (t) =>
+  t.prismaField({
+    type: ["Memory"],
+    description:
+      `Creates up to ${MAX_MEMORIES_PER_CALL} memories in one transaction, embedded in one batch: a bad one (or an externalId you already use, CONFLICT) ` +
+      "stores none. Returned in the order given.",
+    args: { inputs: t.arg({ type: [CreateMemoryInput], required: true }) },
+    resolve: async (query, _root, { inputs }, context) => {
+      if (inputs.length > MAX_MEMORIES_PER_CALL) throw badInput(`at most ${MAX_MEMORIES_PER_CALL} memories per call, got ${inputs.length}`, "inputs");
+      const prepared: Awaited<ReturnType<typeof memoryData>>[] = [];
+      const owned: OwnedConversations = new Map();
+      for (const [i, input] of inputs.entries()) {
+        if (input.content == null) throw badInput(`inputs[${i}].content is required`, `inputs[${i}].content`);
+        if (input.embedding) {
+          if (!input.model) throw badInput(`inputs[${i}].model is required with an embedding`, `inputs[${i}].model`);
+          checkVector(input.embedding, `inputs[${i}].embedding`);
+        }
+        prepared.push(await memoryData(context, input, `inputs[${i}]`, owned));
+      }
+      // One embedder call for every memory that brings no vector of its own.
+      const toEmbed = inputs.flatMap((input, i) => (input.embedding ? [] : [i]));
+      const vectors = toEmbed.length
+        ? await context.embedder.embed(toEmbed.map((i) => prepared[i].content!)).catch((error: Error) => {
+            throw badInput(`inputs cannot be embedded: ${error.message}`, "inputs");
+          })
+        : [];
+      const embeddings = inputs.map((input) => (input.embedding ? { vector: input.embedding, model: input.model! } : undefined));
+      toEmbed.forEach((i, n) => (embeddings[i] = { vector: vectors[n], model: context.embedder.model }));
+      const ids = await context.prisma.$transaction(async (tx) => {
+        const created = await tx.memory.createManyAndReturn({
+          data: prepared.map((data) => ({ ...data, content: data.content!, userId: context.viewer.id, conversationId: data.conversationId ?? undefined })),
+          select: { id: true },
+        });
+        // createManyAndReturn returns the rows in the order given (one INSERT … RETURNING).
+        for (const [i, memory] of created.entries()) await setMemoryEmbedding(tx, memory.id, embeddings[i]!.vector, embeddings[i]!.model);
+        return created.map((memory) => memory.id);
+      }, { timeout: 60_000, maxWait: 30_000 });
+      const rows = await context.prisma.memory.findMany({ ...query, where: { id: { in: ids } } });
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id)!);
     },
   }),
 );
@@ -210,22 +277,28 @@ builder.mutationField("mergeMemories", (t) =>
     resolve: async (_root, args, context) => {
       const keepId = await requireOwned(context, "Memory", args.keepId, "keepId");
       if (args.mergeIds.length === 0 || args.mergeIds.length > MAX_LIST) throw badInput(`mergeIds must hold 1 to ${MAX_LIST} ids`, "mergeIds");
-      const mergeIds = args.mergeIds.map((id, i) => decodeId(id, "Memory", `mergeIds[${i}]`));
+      const mergeIds = [...new Set(args.mergeIds.map((id, i) => decodeId(id, "Memory", `mergeIds[${i}]`)))];
       if (mergeIds.includes(keepId)) throw badInput("mergeIds must not include keepId", "mergeIds");
-      const memories = await context.prisma.memory.findMany({ where: { id: { in: [keepId, ...mergeIds] }, userId: context.viewer.id, deletedAt: null } });
-      const kept = memories.find((m) => m.id === keepId);
-      if (!kept) throw badInput("keepId is deleted: restore it first", "keepId");
-      const missing = mergeIds.findIndex((id) => !memories.some((m) => m.id === id));
-      if (missing >= 0) throw notFound("Memory", args.mergeIds[missing]);
       const content = checkText(args.content, "content", { maxLength: 100_000 }) ?? undefined;
       const embedding = content === undefined ? undefined : await embeddingFor(context, {}, content);
+      const all = [keepId, ...mergeIds];
 
-      const conflicts: Record<string, unknown[]> = {};
-      for (const field of ["content", "summary", "kind"] as const) {
-        const values = [...new Set(memories.map((m) => m[field]))];
-        if (values.length > 1) conflicts[field] = values;
-      }
-      const recordId = await context.prisma.$transaction(async (tx) => {
+      // Checked and written under row locks taken in one order (by id), so two merges of the same
+      // memories (keep A merge B ‖ keep B merge A) run one after the other: the second finds its
+      // memories merged away and fails, and nothing is lost.
+      const recordId = await retryingTransaction(context.prisma, async (tx) => {
+        await tx.$queryRaw`
+          SELECT id FROM memories WHERE id IN (${Prisma.join(all)}) AND user_id = ${context.viewer.id} ORDER BY id FOR UPDATE`;
+        const memories = await tx.memory.findMany({ where: { id: { in: all }, userId: context.viewer.id, deletedAt: null } });
+        const kept = memories.find((m) => m.id === keepId);
+        if (!kept) throw badInput("keepId is deleted: restore it first", "keepId");
+        const missing = mergeIds.findIndex((id) => !memories.some((m) => m.id === id));
+        if (missing >= 0) throw notFound("Memory", encodeGlobalID("Memory", mergeIds[missing]));
+        const conflicts: Record<string, unknown[]> = {};
+        for (const field of ["content", "summary", "kind"] as const) {
+          const values = [...new Set(memories.map((m) => m[field]))];
+          if (values.length > 1) conflicts[field] = values;
+        }
         await tx.memory.update({
           where: { id: keepId },
           data: {

@@ -3,7 +3,9 @@ import { builder } from "../../builder.ts";
 import { badInput } from "../../errors.ts";
 import type { Context } from "../../context.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
-import { checkVector } from "../../search/vectors.ts";
+import { checkVector, similarityOf, vectorScore, type DistanceMetric } from "../../search/vectors.ts";
+import { checkModelSize } from "../../search/stored.ts";
+import { DistanceMetricEnum } from "../search/metric.ts";
 import { decodeId, requireOwned } from "../ids.ts";
 import { DateTimeRange, checkRange, checkText, dateRange, orderWithTieBreak } from "../inputs.ts";
 import { MemoryRef } from "./types.ts";
@@ -44,7 +46,7 @@ function memoryWhere(filter: typeof MemoryFilter.$inferInput | null | undefined,
   if (filter.importance) {
     const { min, max } = filter.importance;
     if (min != null && max != null && min > max) throw badInput("filter.importance.min must not be above max", "filter.importance");
-    where.importance = { ...(min != null ? { gte: checkRange(min, "filter.importance.min", 0, 1)! } : {}), ...(max != null ? { lte: checkRange(max, "filter.importance.max", 0, 1)! } : {}) };
+    where.importance = { ...(min != null ? { gte: checkRange(min, "filter.importance.min", -Number.MAX_VALUE, Number.MAX_VALUE)! } : {}), ...(max != null ? { lte: checkRange(max, "filter.importance.max", -Number.MAX_VALUE, Number.MAX_VALUE)! } : {}) };
   }
   if (filter.clusterId) and.push({ clusterMemberships: { some: { clusterId: decodeId(filter.clusterId, "MemoryCluster", "filter.clusterId") } } });
   if (filter.conversationId) where.conversationId = decodeId(filter.conversationId, "Conversation", "filter.conversationId");
@@ -83,13 +85,21 @@ builder.queryField("memories", (t) =>
 interface Neighbour {
   memory: object;
   distance: number;
+  metric: DistanceMetric;
 }
 
 const SimilarMemory = builder.objectRef<Neighbour>("SimilarMemory").implement({
   fields: (t) => ({
     memory: t.field({ type: MemoryRef, resolve: (n) => n.memory as never }),
-    similarity: t.float({ description: "1 − cosine distance.", resolve: (n) => 1 - n.distance }),
-    distance: t.exposeFloat("distance", { description: "Cosine distance." }),
+    score: t.float({
+      description: "The similarity in [0, 1] for display (negative similarities count as 0; L2: 1 / (1 + distance)).",
+      resolve: (n) => vectorScore(n.metric, n.distance),
+    }),
+    similarity: t.float({
+      description: "COSINE: cosine similarity (−1 to 1); L2: 1 / (1 + distance); INNER_PRODUCT: the inner product.",
+      resolve: (n) => similarityOf(n.metric, n.distance),
+    }),
+    distance: t.exposeFloat("distance", { description: "The distance (COSINE: 1 − similarity; L2: euclidean; INNER_PRODUCT: − inner product)." }),
   }),
 });
 
@@ -120,19 +130,22 @@ builder.queryField("similarMemories", (t) =>
       text: t.arg.string(),
       model: t.arg.string({ description: "With `vector`: compare only with embeddings of this model." }),
       limit: t.arg.int({ defaultValue: 10 }),
-      threshold: t.arg.float({ description: "Minimum cosine similarity." }),
+      threshold: t.arg.float({ description: "Minimum similarity." }),
+      distance: t.arg({ type: DistanceMetricEnum, defaultValue: "COSINE", description: "How vectors are compared." }),
     },
     resolve: async (_root, args, context) => {
       const limit = checkRange(args.limit ?? 10, "limit", 1, 100)!;
-      const threshold = checkRange(args.threshold, "threshold", -1, 1);
+      const threshold = checkRange(args.threshold, "threshold", -Number.MAX_VALUE, Number.MAX_VALUE);
+      const metric: DistanceMetric = args.distance ?? "COSINE";
       const { vector, model, excludeId } = await queryVector(context, args);
-      const dimensions = checkVector(vector, "vector");
-      const hits = (await nearestMemories(context.prisma, context.viewer.id, vector, dimensions, { limit, model, excludeId })).filter(
-        (hit) => threshold == null || 1 - hit.distance >= threshold,
+      checkVector(vector, "vector");
+      if (args.vector && model) await checkModelSize(context.prisma, context.embedder, context.viewer.id, model, vector.length, "vector");
+      const hits = (await nearestMemories(context.prisma, context.viewer.id, vector, { limit, model, excludeId, metric }, context.config.search)).filter(
+        (hit) => threshold == null || similarityOf(metric, hit.distance) >= threshold,
       );
       const memories = await context.prisma.memory.findMany({ where: { id: { in: hits.map((h) => h.id) }, userId: context.viewer.id } });
       const byId = new Map(memories.map((m) => [m.id, m]));
-      return hits.flatMap((hit) => (byId.has(hit.id) ? [{ memory: byId.get(hit.id)!, distance: hit.distance }] : []));
+      return hits.flatMap((hit) => (byId.has(hit.id) ? [{ memory: byId.get(hit.id)!, distance: hit.distance, metric }] : []));
     },
   }),
 );

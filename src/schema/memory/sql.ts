@@ -1,8 +1,8 @@
 // Raw SQL for memories: writing vectors and finding neighbours. Tagged templates only; every
 // statement is limited to the viewer's rows.
-import { Prisma } from "../../generated/prisma/client.ts";
 import type { PrismaClient } from "../../db/database.ts";
-import { toSql, type IndexedDimension } from "../../search/vectors.ts";
+import { toSql, type DistanceMetric } from "../../search/vectors.ts";
+import { nearest, type SearchTuning } from "../../search/nearest.ts";
 
 type Sql = Pick<PrismaClient, "$executeRaw" | "$queryRaw">;
 
@@ -20,25 +20,13 @@ export async function memoryEmbedding(db: Sql, memoryId: string): Promise<{ vect
   return { vector: JSON.parse(rows[0].embedding) as number[], model: rows[0].model };
 }
 
-/** The viewer's live memories nearest to a vector (cosine), through the HNSW index of its dimension. */
+/** The viewer's live memories nearest to a vector (exact for few memories, the HNSW index for many). */
 export async function nearestMemories(
-  db: Sql,
+  db: PrismaClient,
   userId: string,
   vector: readonly number[],
-  dimensions: IndexedDimension,
-  { limit, model, excludeId }: { limit: number; model?: string | null; excludeId?: string },
+  { limit, model, excludeId, metric = "COSINE" }: { limit: number; model?: string | null; excludeId?: string; metric?: DistanceMetric },
+  tuning?: SearchTuning,
 ): Promise<{ id: string; distance: number }[]> {
-  const typed = Prisma.raw(`vector(${dimensions})`); // from INDEXED_DIMENSIONS, never client text
-  const query = toSql(vector);
-  const rows = await db.$queryRaw<{ id: string; distance: number }[]>`
-    SELECT m.id, (m.embedding::${typed} <=> ${query}::${typed})::float8 AS distance
-      FROM memories m
-     WHERE m.user_id = ${userId}
-       AND m.deleted_at IS NULL
-       AND m.embedding_dimensions = ${dimensions}
-       ${model ? Prisma.sql`AND m.embedding_model = ${model}` : Prisma.empty}
-       ${excludeId ? Prisma.sql`AND m.id <> ${excludeId}` : Prisma.empty}
-     ORDER BY m.embedding::${typed} <=> ${query}::${typed}
-     LIMIT ${limit}`;
-  return rows.map((row) => ({ id: row.id, distance: Number(row.distance) }));
+  return nearest(db, "MEMORY", { userId }, { vector, metric, model, limit, excludeId }, tuning);
 }

@@ -1,6 +1,7 @@
 // Long-term memories (seeds 000 and 004), their clusters and merge history.
 import { builder } from "../../builder.ts";
 import { listFirst, listTake } from "../lists.ts";
+import { storedEmbeddings } from "../../search/stored.ts";
 
 export const MemoryRef = builder.prismaNode("Memory", {
   id: { field: "id" },
@@ -8,6 +9,7 @@ export const MemoryRef = builder.prismaNode("Memory", {
   authScopes: (memory) => ({ owner: memory.userId }),
   fields: (t) => ({
     conversation: t.relation("conversation", { nullable: true, description: "The conversation (seed 004's session) it came from." }),
+    externalId: t.exposeString("externalId", { nullable: true, description: "The source system's id for the memory; unique among the user's." }),
     content: t.exposeString("content"),
     summary: t.exposeString("summary", { nullable: true }),
     kind: t.exposeString("kind"),
@@ -18,6 +20,13 @@ export const MemoryRef = builder.prismaNode("Memory", {
     tags: t.exposeStringList("tags"),
     embeddingModel: t.exposeString("embeddingModel", { nullable: true }),
     embeddingDimensions: t.exposeInt("embeddingDimensions", { nullable: true }),
+    embedding: t.loadableList({
+      type: "Float",
+      nullable: true,
+      description: "The stored vector. Costly (up to 2,000 numbers per memory): ask for it only when you need the numbers.",
+      load: (ids: string[], context) => storedEmbeddings(context.prisma, "MEMORY", context.viewer.id, ids),
+      resolve: (memory) => memory.id,
+    }),
     accessCount: t.exposeInt("accessCount"),
     lastAccessedAt: t.expose("lastAccessedAt", { type: "DateTime", nullable: true }),
     deletedAt: t.expose("deletedAt", { type: "DateTime", nullable: true }),
@@ -72,7 +81,6 @@ builder.prismaNode("MemoryCluster", {
 builder.prismaNode("ClusterMembership", {
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     memory: t.relation("memory"),
     cluster: t.relation("cluster"),
@@ -85,7 +93,6 @@ builder.prismaNode("DeduplicationRecord", {
   description: "A merge: `memory` was kept and `mergedMemoryIds` were folded into it.",
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     memory: t.relation("memory"),
     mergedMemoryIds: t.exposeStringList("mergedMemoryIds"),

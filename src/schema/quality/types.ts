@@ -6,7 +6,6 @@ import { listFirst, listTake } from "../lists.ts";
 builder.prismaNode("ValidationStatus", {
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     memory: t.relation("memory"),
     status: t.expose("status", { type: ValidationStateEnum }),
@@ -25,7 +24,6 @@ builder.prismaNode("ValidationStatus", {
 builder.prismaNode("ValidationResult", {
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     validationStatus: t.relation("validationStatus"),
     rule: t.exposeString("rule"),
@@ -39,7 +37,6 @@ builder.prismaNode("ValidationResult", {
 builder.prismaNode("QualityMetrics", {
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     memory: t.relation("memory"),
     overall: t.exposeFloat("overall", { nullable: true }),
@@ -56,7 +53,6 @@ builder.prismaNode("QualityMetrics", {
 builder.prismaNode("AnalysisMetadata", {
   id: { field: "id" },
   nullable: true,
-  authScopes: { viewer: true },
   fields: (t) => ({
     conversation: t.relation("conversation", { nullable: true }),
     memory: t.relation("memory", { nullable: true }),

@@ -6,7 +6,9 @@ import { decodeId } from "../ids.ts";
 import { DateTimeRange, checkRange, checkText, dateRange } from "../inputs.ts";
 import { ConversationChunkRef, MessageRef } from "../conversations/types.ts";
 import { MemoryRef } from "../memory/types.ts";
-import { checkVector } from "../../search/vectors.ts";
+import { checkVector, type DistanceMetric } from "../../search/vectors.ts";
+import { checkModelSize } from "../../search/stored.ts";
+import { DistanceMetricEnum } from "./metric.ts";
 import { textCandidates, vectorCandidates, type Candidate, type SearchKind, type SearchScope } from "../../search/sql.ts";
 import { rankHits, type Hit, type SearchMode } from "../../search/hybrid.ts";
 
@@ -15,21 +17,24 @@ const MAX_LIMIT = 100;
 const CANDIDATE_FACTOR = 4;
 
 const SearchKindEnum = builder.enumType("SearchKind", {
-  values: { MESSAGE: { description: "Messages (full text only: messages carry no embedding)." }, CHUNK: {}, MEMORY: { description: "Memories that are not deleted." } } as const,
+  values: {
+    MESSAGE: { description: "Messages: by their words, and by meaning through the chunks embedded from each message." },
+    CHUNK: { description: "Chunks you stored with `upsertChunks`." },
+    MEMORY: { description: "Memories that are not deleted." },
+  } as const,
 });
 const SearchModeEnum = builder.enumType("SearchMode", {
   values: {
-    VECTOR: { description: "Nearest embeddings by cosine similarity." },
+    VECTOR: { description: "Nearest embeddings by the chosen distance." },
     FULL_TEXT: { description: "PostgreSQL full-text search (web-search syntax, English stemming)." },
     HYBRID: { description: "Both, fused by reciprocal rank fusion." },
   } as const,
 });
-
 const SearchFilter = builder.inputType("SearchFilter", {
   fields: (t) => ({
     conversationId: t.id(),
-    createdAt: t.field({ type: DateTimeRange }),
-    model: t.string({ description: "Only embeddings of this model (vector part)." }),
+    createdAt: t.field({ type: DateTimeRange, description: "Messages: their timestamp; chunks and memories: when they were stored." }),
+    model: t.string({ description: "Only embeddings of this model (vector part). With a text query, the server's model." }),
   }),
 });
 
@@ -41,13 +46,31 @@ const SearchNode = builder.unionType("SearchNode", {
 type LoadedHit = Hit & { node: object };
 
 const SearchHit = builder.objectRef<LoadedHit>("SearchHit").implement({
+  description: "One hit. `score` is what hits are ordered by; the other numbers are its parts.",
   fields: (t) => ({
     kind: t.field({ type: SearchKindEnum, resolve: (hit) => hit.kind }),
     node: t.field({ type: SearchNode, resolve: (hit) => hit.node as never }),
-    score: t.exposeFloat("score", { description: "VECTOR: similarity; FULL_TEXT: text rank; HYBRID: reciprocal-rank-fusion score." }),
-    vectorDistance: t.exposeFloat("vectorDistance", { nullable: true, description: "Cosine distance, when the vector part matched." }),
-    similarity: t.exposeFloat("similarity", { nullable: true, description: "1 − cosine distance." }),
-    textRank: t.exposeFloat("textRank", { nullable: true, description: "ts_rank_cd, when the full-text part matched." }),
+    score: t.exposeFloat("score", {
+      description:
+        "In [0, 1], higher is better, comparable between hits of one search. VECTOR: the vector similarity clamped to [0, 1] " +
+        "(L2: 1 / (1 + distance)); FULL_TEXT: textRank / (textRank + 1); HYBRID: fusedRank divided by its maximum (first in both lists).",
+    }),
+    vectorSimilarity: t.exposeFloat("vectorSimilarity", {
+      nullable: true,
+      description: "When the vector part matched: COSINE: cosine similarity (−1 to 1); L2: 1 / (1 + distance); INNER_PRODUCT: the inner product.",
+    }),
+    vectorDistance: t.exposeFloat("vectorDistance", {
+      nullable: true,
+      description: "When the vector part matched: the distance (COSINE: 1 − similarity; L2: euclidean; INNER_PRODUCT: − inner product).",
+    }),
+    vectorRank: t.exposeInt("vectorRank", { nullable: true, description: "Position (1 = nearest) among the vector matches of its kind." }),
+    similarity: t.exposeFloat("vectorSimilarity", { nullable: true, deprecationReason: "Use vectorSimilarity." }),
+    textRank: t.exposeFloat("textRank", { nullable: true, description: "ts_rank_cd of the full-text match (0 and up), when the full-text part matched." }),
+    textPosition: t.exposeInt("textPosition", { nullable: true, description: "Position (1 = best) among the full-text matches of its kind." }),
+    fusedRank: t.exposeFloat("fusedRank", {
+      nullable: true,
+      description: "HYBRID: the reciprocal rank fusion sum, 1/(60 + vectorRank) + 1/(60 + textPosition), counting the lists it appears in.",
+    }),
   }),
 });
 
@@ -56,7 +79,7 @@ async function loadNodes(context: Context, hits: Hit[]): Promise<LoadedHit[]> {
   const userId = context.viewer.id;
   const [messages, chunks, memories] = await Promise.all([
     ids("MESSAGE").length ? context.prisma.message.findMany({ where: { id: { in: ids("MESSAGE") }, conversation: { userId } } }) : [],
-    ids("CHUNK").length ? context.prisma.conversationChunk.findMany({ where: { id: { in: ids("CHUNK") }, conversation: { userId } } }) : [],
+    ids("CHUNK").length ? context.prisma.conversationChunk.findMany({ where: { id: { in: ids("CHUNK") }, userId } }) : [],
     ids("MEMORY").length ? context.prisma.memory.findMany({ where: { id: { in: ids("MEMORY") }, userId } }) : [],
   ]);
   const byKey = new Map<string, object>([
@@ -75,21 +98,23 @@ builder.queryField("search", (t) =>
     type: [SearchHit],
     description:
       "Search the viewer's messages, conversation chunks and memories by meaning (vector), by words (full text), or both (hybrid). " +
-      "Give `query` (text; embedded by the server's embedder for the vector part) and/or `vector` (your own embedding).",
+      "Give `query` (text; embedded by the server's embedder for the vector part) and/or `vector` (your own embedding, any size up to 2,000).",
     args: {
       query: t.arg.string(),
       vector: t.arg.floatList(),
       kinds: t.arg({ type: [SearchKindEnum], defaultValue: ["MESSAGE", "CHUNK", "MEMORY"] }),
       mode: t.arg({ type: SearchModeEnum, description: "Default: HYBRID with a query, VECTOR with only a vector." }),
+      distance: t.arg({ type: DistanceMetricEnum, defaultValue: "COSINE", description: "How the vector part compares vectors." }),
       limit: t.arg.int({ defaultValue: 10 }),
-      threshold: t.arg.float({ description: "Minimum cosine similarity (−1 to 1) for vector matches." }),
+      threshold: t.arg.float({ description: "Minimum vectorSimilarity for vector matches." }),
       filter: t.arg({ type: SearchFilter }),
     },
     resolve: async (_root, args, context) => {
       const limit = checkRange(args.limit ?? 10, "limit", 1, MAX_LIMIT)!;
-      const threshold = checkRange(args.threshold, "threshold", -1, 1);
+      const threshold = checkRange(args.threshold, "threshold", -Number.MAX_VALUE, Number.MAX_VALUE);
       const text = args.query == null ? undefined : checkText(args.query, "query", { maxLength: 2000 })!;
       const mode: SearchMode = args.mode ?? (text === undefined ? "VECTOR" : "HYBRID");
+      const metric: DistanceMetric = args.distance ?? "COSINE";
       const kinds = [...new Set(args.kinds ?? ["MESSAGE", "CHUNK", "MEMORY"])] as SearchKind[];
       if (kinds.length === 0) throw badInput("kinds must name at least one kind", "kinds");
       if (mode !== "VECTOR" && text === undefined) throw badInput(`mode ${mode} needs a text query`, "query");
@@ -97,8 +122,11 @@ builder.queryField("search", (t) =>
       let vector: readonly number[] | undefined;
       let model = args.filter?.model ?? undefined;
       if (mode !== "FULL_TEXT") {
-        if (args.vector) vector = args.vector;
-        else if (text !== undefined) {
+        if (args.vector) {
+          checkVector(args.vector, "vector");
+          vector = args.vector;
+          if (model) await checkModelSize(context.prisma, context.embedder, context.viewer.id, model, vector.length, "vector");
+        } else if (text !== undefined) {
           try {
             [vector] = await context.embedder.embed([text]);
           } catch (error) {
@@ -107,7 +135,6 @@ builder.queryField("search", (t) =>
           model ??= context.embedder.model;
         } else throw badInput("give a query or a vector", "vector");
       }
-      const dimensions = vector ? checkVector(vector, args.vector ? "vector" : "query") : undefined;
       const range = dateRange(args.filter?.createdAt, "filter.createdAt");
       const scope: SearchScope = {
         userId: context.viewer.id,
@@ -116,14 +143,13 @@ builder.queryField("search", (t) =>
         to: range?.lte,
       };
       const depth = limit * CANDIDATE_FACTOR;
-      const vectorKinds = kinds.filter((k): k is "CHUNK" | "MEMORY" => k !== "MESSAGE");
       const [vectorLists, textLists] = await Promise.all([
-        vector && dimensions
-          ? Promise.all(vectorKinds.map((kind) => vectorCandidates(context.prisma, kind, vector!, dimensions, scope, { limit: depth, model })))
+        vector
+          ? Promise.all(kinds.map((kind) => vectorCandidates(context.prisma, kind, scope, { vector: vector!, metric, model, limit: depth }, context.config.search)))
           : Promise.resolve([] as Candidate[][]),
         mode !== "VECTOR" ? Promise.all(kinds.map((kind) => textCandidates(context.prisma, kind, text!, scope, depth))) : Promise.resolve([] as Candidate[][]),
       ]);
-      return loadNodes(context, rankHits(mode, vectorLists, textLists, { limit, threshold }));
+      return loadNodes(context, rankHits(mode, mode === "FULL_TEXT" ? [] : vectorLists, textLists, { limit, threshold, metric }));
     },
   }),
 );

@@ -9,6 +9,8 @@ export interface Embedder {
   embed(texts: string[]): Promise<number[][]>;
   /** Loads what the first embed() would (a model), so the first request does not wait for it. */
   warm?(): Promise<void>;
+  /** Stops what the embedder started (worker threads, connections); embed() fails afterwards. */
+  close?(): Promise<void>;
 }
 
 const WORD = /[\p{L}\p{N}]+/gu;

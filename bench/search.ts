@@ -1,0 +1,170 @@
+// `npm run bench:search`: vector search for small and large tenants in one database. Loads N vectors
+// (512-d, around shared topic centres as real embeddings are) across U users with Zipf-skewed sizes,
+// builds the HNSW index, then times the search path (`nearest`: the row count, then exact or HNSW)
+// and measures recall@10 against an exact scan written here. Also runs the former query (the global
+// index, then the owner filter) for comparison. Prints markdown; docs/BENCHMARKS.md has the numbers.
+//
+//   npm run bench:search                                   # PGlite in memory
+//   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:54329/postgres npm run bench:search
+//   BENCH_VECTORS=100000 BENCH_USERS=1000 BENCH_QUERIES=30 BENCH_KEEP_DATABASE=1
+import { performance } from "node:perf_hooks";
+import { Prisma } from "../src/generated/prisma/client.ts";
+import { openDatabase, type Database } from "../src/db/database.ts";
+import { throwawayDatabase } from "../src/db/throwaway.ts";
+import { nearest, planNearest } from "../src/search/nearest.ts";
+import { DEFAULT_SEARCH_TUNING } from "../src/search/tuning.ts";
+import { percentile } from "./harness.ts";
+
+const DIMS = 512;
+const VECTORS = Number(process.env.BENCH_VECTORS ?? 100_000);
+const USERS = Number(process.env.BENCH_USERS ?? 1_000);
+const QUERIES = Number(process.env.BENCH_QUERIES ?? 30);
+const serverUrl = process.env.BENCH_DATABASE_URL || undefined;
+const keep = Boolean(process.env.BENCH_KEEP_DATABASE);
+const log = (line: string) => console.error(`[bench:search] ${line}`);
+
+/** Zipf (s = 1) sizes summing to VECTORS: user 1 holds ~1/H(U) of everything, user U a few rows. */
+function sizes(): number[] {
+  const harmonic = Array.from({ length: USERS }, (_, i) => 1 / (i + 1));
+  const total = harmonic.reduce((a, b) => a + b, 0);
+  const raw = harmonic.map((h) => Math.max(1, Math.floor((VECTORS * h) / total)));
+  raw[0] += VECTORS - raw.reduce((a, b) => a + b, 0);
+  return raw;
+}
+
+async function load(db: Database, counts: number[]) {
+  const prisma = db.prisma;
+  await prisma.$executeRaw`
+    INSERT INTO users (id, external_id, updated_at) SELECT 'bu' || g, 'bench-user-' || g, now() FROM generate_series(1, ${USERS}::int) g`;
+  await prisma.$executeRaw`
+    INSERT INTO conversations (id, user_id, title, updated_at) SELECT 'bc' || g, 'bu' || g, 'bench', now() FROM generate_series(1, ${USERS}::int) g`;
+  // Loading then building the index is much faster than inserting into it row by row.
+  await prisma.$executeRawUnsafe(`DROP INDEX IF EXISTS conversation_chunks_hnsw_512`);
+  const started = performance.now();
+  let done = 0;
+  let from = 0;
+  // Rows are numbered globally; user u holds the range [offset(u), offset(u) + count(u)).
+  const offsets = counts.map((c) => ((from += c), from - c));
+  const BATCH = 5_000;
+  for (let start = 0; start < VECTORS; start += BATCH) {
+    const end = Math.min(VECTORS, start + BATCH);
+    await prisma.$executeRaw`
+      WITH centres AS (
+             SELECT k, array_agg(sin(k * 7.13 + i * 0.37) ORDER BY i) AS c
+               FROM generate_series(0, 63) k, generate_series(1, ${DIMS}::int) i GROUP BY k),
+           owners AS (SELECT unnest(${offsets}::int[]) AS first, generate_series(1, ${USERS}::int) AS u)
+      INSERT INTO conversation_chunks (id, conversation_id, user_id, chunk_index, chunk_text, embedding, embedding_model, embedding_dimensions, updated_at)
+      SELECT 'bv' || g, 'bc' || o.u, 'bu' || o.u, g, 'vector ' || g,
+             (SELECT array_agg(centres.c[i] + (random() - 0.5) * 0.8 ORDER BY i) FROM generate_series(1, ${DIMS}::int) i)::real[]::vector,
+             'bench-512', ${DIMS}, now()
+        FROM generate_series(${start}::int, ${end - 1}::int) g
+        JOIN centres ON centres.k = (g * 7919) % 64
+        CROSS JOIN LATERAL (SELECT u FROM owners WHERE first <= g ORDER BY first DESC LIMIT 1) o`;
+    done = end;
+    log(`loaded ${done}/${VECTORS} vectors (${((done / (performance.now() - started)) * 1000).toFixed(0)}/s)`);
+  }
+  const loadSeconds = (performance.now() - started) / 1000;
+  const indexStarted = performance.now();
+  if (db.kind === "postgres") await prisma.$executeRawUnsafe(`SET maintenance_work_mem = '1GB'`);
+  await prisma.$executeRawUnsafe(
+    `CREATE INDEX conversation_chunks_hnsw_512 ON conversation_chunks USING hnsw ((embedding::vector(512)) vector_cosine_ops) WHERE embedding_dimensions = 512`,
+  );
+  const indexSeconds = (performance.now() - indexStarted) / 1000;
+  log(`index built in ${indexSeconds.toFixed(0)} s`);
+  await prisma.$executeRawUnsafe(`VACUUM ANALYZE conversation_chunks`);
+  return { loadSeconds, indexSeconds };
+}
+
+async function queryNear(db: Database, user: string, n: number): Promise<number[]> {
+  const rows = await db.prisma.$queryRaw<{ v: string }[]>`
+    SELECT embedding::text AS v FROM conversation_chunks WHERE user_id = ${user} ORDER BY chunk_index OFFSET ${n} LIMIT 1`;
+  if (!rows[0]) return queryNear(db, user, 0);
+  return (JSON.parse(rows[0].v) as number[]).map((x, i) => x + Math.sin(i * 1.7 + n) * 0.05);
+}
+
+async function exactTop10(db: Database, user: string, vector: number[]) {
+  const rows = await db.prisma.$queryRaw<{ id: string }[]>`
+    SELECT id FROM conversation_chunks WHERE user_id = ${user} AND embedding_dimensions = ${DIMS}
+     ORDER BY embedding <=> ${JSON.stringify(vector)}::vector, id LIMIT 10`;
+  return rows.map((r) => r.id);
+}
+
+/** The query before this change: the global index, then the ownership join (hnsw.ef_search at its default, 40). */
+async function formerQuery(db: Database, user: string, vector: number[]) {
+  const q = JSON.stringify(vector);
+  const rows = await db.prisma.$queryRaw<{ id: string }[]>`
+    SELECT ch.id FROM conversation_chunks ch JOIN conversations c ON c.id = ch.conversation_id
+     WHERE c.user_id = ${user} AND ch.embedding_dimensions = 512
+     ORDER BY ch.embedding::vector(512) <=> ${q}::vector(512) LIMIT 10`;
+  return rows.map((r) => r.id);
+}
+
+interface Row {
+  tenants: string;
+  rows: string;
+  path: string;
+  p50: number;
+  p95: number;
+  recall: number;
+}
+
+async function measure(db: Database, label: string, users: { id: string; rows: number }[], former = false): Promise<Row> {
+  const times: number[] = [];
+  let found = 0;
+  let asked = 0;
+  const paths = new Set<string>();
+  for (let q = 0; q < QUERIES; q++) {
+    const user = users[q % users.length];
+    const vector = await queryNear(db, user.id, (q * 13) % Math.max(1, user.rows));
+    const truth = await exactTop10(db, user.id, vector);
+    const query = { vector, metric: "COSINE" as const, model: "bench-512", limit: 10 };
+    const started = performance.now();
+    const ids = former ? await formerQuery(db, user.id, vector) : (await nearest(db.prisma, "CHUNK", { userId: user.id }, query)).map((n) => n.id);
+    times.push(performance.now() - started);
+    if (!former) paths.add(await planNearest(db.prisma, "CHUNK", { userId: user.id }, query));
+    found += truth.filter((id) => ids.includes(id)).length;
+    asked += truth.length;
+  }
+  const counts = users.map((u) => u.rows);
+  const sorted = Float64Array.from(times).sort();
+  return {
+    tenants: label,
+    rows: `${Math.min(...counts)}–${Math.max(...counts)}`,
+    path: former ? "former: global index + owner join" : [...paths].join(", "),
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    recall: found / asked,
+  };
+}
+
+async function main() {
+  const db = serverUrl ? await throwawayDatabase(serverUrl, { prefix: "search_bench", poolSize: 4, keep }) : await openDatabase({ dataDir: "memory://" });
+  try {
+    const counts = sizes();
+    log(`${db.kind}: ${VECTORS} vectors, ${USERS} users (largest ${counts[0]}, smallest ${counts[USERS - 1]})`);
+    const { loadSeconds, indexSeconds } = await load(db, counts);
+    const users = counts.map((rows, i) => ({ id: `bu${i + 1}`, rows }));
+    const half = Math.floor(USERS / 2);
+    const [m0, m1] = [Math.max(3, Math.floor(USERS / 100)), Math.max(4, Math.floor(USERS / 20))];
+    const groups: [string, typeof users][] = [
+      [`small (users ${half + 1}–${USERS})`, users.slice(half)],
+      [`medium (users ${m0 + 1}–${m1})`, users.slice(m0, m1)],
+      ["large (users 1–3)", users.slice(0, 3)],
+    ];
+    const rows: Row[] = [];
+    for (const [label, group] of groups) {
+      rows.push(await measure(db, label, group));
+      log(`measured ${label}`);
+    }
+    rows.push(await measure(db, groups[0][0], groups[0][1], true));
+    console.log(`\n### ${db.kind === "postgres" ? "PostgreSQL 15 + pgvector 0.8" : "PGlite 0.4 (pgvector 0.8.1)"}: ${VECTORS.toLocaleString("en")} vectors, ${USERS} users\n`);
+    console.log(`Loaded in ${loadSeconds.toFixed(0)} s, HNSW index built in ${indexSeconds.toFixed(0)} s; ${QUERIES} queries per row; exact up to ${DEFAULT_SEARCH_TUNING.exactScanMax} rows, ef_search ${DEFAULT_SEARCH_TUNING.efSearch}.\n`);
+    console.log("| tenants | vectors each | path | p50 ms | p95 ms | recall@10 |");
+    console.log("|---|---|---|---|---|---|");
+    for (const r of rows) console.log(`| ${r.tenants} | ${r.rows} | ${r.path} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.recall.toFixed(3)} |`);
+  } finally {
+    await db.close();
+  }
+}
+
+await main();

@@ -1,0 +1,33 @@
+// Multi-row writes that validate under row locks can still meet a deadlock (40P01) or, at stricter
+// isolation, a serialization failure (40001): PostgreSQL rolled the whole transaction back, so it
+// is safe to run it again. A few tries with a short jittered pause, then the error stands.
+import type { PrismaClient } from "./database.ts";
+
+type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+const RETRYABLE = new Set(["40P01", "40001"]);
+const ATTEMPTS = 5;
+
+/** The SQLSTATE of a failed statement, as Prisma's driver adapters report it. */
+export function sqlStateOf(error: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  let current: any = error;
+  while (current && typeof current === "object" && !seen.has(current)) {
+    seen.add(current);
+    const code = current.meta?.driverAdapterError?.cause?.originalCode ?? current.cause?.originalCode ?? current.originalCode;
+    if (typeof code === "string") return code;
+    if (typeof current.code === "string" && /^[0-9A-Z]{5}$/.test(current.code)) return current.code;
+    current = current.cause ?? current.meta?.driverAdapterError;
+  }
+  return undefined;
+}
+
+export async function retryingTransaction<T>(prisma: PrismaClient, work: (tx: Tx) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await prisma.$transaction(work);
+    } catch (error) {
+      if (attempt >= ATTEMPTS || !RETRYABLE.has(sqlStateOf(error) ?? "")) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
+    }
+  }
+}

@@ -1,0 +1,176 @@
+// The import command's work, callable from tests: find the files, parse each whole (a bad file is
+// refused before anything is sent), then send each conversation in batches through the GraphQL API
+// (importConversation), recording finished batches in a state file so an interrupted run resumes.
+import fs from "node:fs";
+import path from "node:path";
+import { ImportFormatError, type ImportedConversation, type ParseResult } from "./model.ts";
+import { TEXT_FORMATS, isTextFormat, parseText } from "./formats/index.ts";
+import { request, type ServerTarget } from "./client.ts";
+import { parseThreadline, sendThreadline, type ThreadlineExport } from "./threadline.ts";
+
+export const FORMATS = [...Object.keys(TEXT_FORMATS), "threadline"] as const;
+
+export interface ImportOptions {
+  format: string;
+  paths: string[];
+  target: ServerTarget;
+  batchSize?: number;
+  /** Where finished batches are recorded (resume); undefined: no state kept. */
+  stateFile?: string;
+  /** Ignore the state file: send everything again (the server still adds nothing it holds). */
+  fresh?: boolean;
+  /** Progress, for a progress bar: messages sent so far of the total. */
+  onProgress?: (sent: number, total: number) => void;
+}
+
+export interface ImportSummary {
+  files: number;
+  conversations: number;
+  created: number;
+  messages: number;
+  duplicates: number;
+  resumed: number;
+  toolUses: number;
+  /** Actions, previews and memories (threadline exports): stored, and already there. */
+  records?: { stored: number; alreadyThere: number };
+  skipped: Record<string, number>;
+}
+
+const IMPORT = `mutation Import($input: ConversationImportInput!) {
+  importConversation(input: $input) { created inserted duplicates toolUses }
+}`;
+
+/** The files a path names: itself, or the format's files anywhere under a folder (sorted). */
+export function filesFor(format: string, paths: readonly string[]): string[] {
+  if (!isTextFormat(format) && format !== "threadline") throw new ImportFormatError(`Unknown format "${format}"; known: ${FORMATS.join(", ")}`);
+  const extensions: readonly string[] = isTextFormat(format) ? TEXT_FORMATS[format].extensions : [".jsonl"];
+  const found: string[] = [];
+  const walk = (entry: string) => {
+    const stat = fs.statSync(entry, { throwIfNoEntry: false });
+    if (!stat) throw new ImportFormatError(`${entry} does not exist`);
+    if (stat.isDirectory()) {
+      for (const child of fs.readdirSync(entry).sort()) {
+        const full = path.join(entry, child);
+        if (fs.statSync(full).isDirectory() || extensions.some((extension) => child.toLowerCase().endsWith(extension))) walk(full);
+      }
+    } else found.push(entry);
+  };
+  for (const entry of paths) walk(entry);
+  return found;
+}
+
+type State = Record<string, number>;
+
+function loadState(file: string | undefined, fresh: boolean): State {
+  if (!file || fresh || !fs.existsSync(file)) return {};
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as State;
+  } catch {
+    return {};
+  }
+}
+
+const wire = (conversation: ImportedConversation) => ({
+  externalId: conversation.externalId,
+  title: conversation.title,
+  sessionId: conversation.sessionId,
+  projectPath: conversation.projectPath,
+  startedAt: conversation.startedAt,
+  endedAt: conversation.endedAt,
+  metadata: conversation.metadata,
+});
+
+export async function runImport(options: ImportOptions): Promise<ImportSummary> {
+  const { format, target, batchSize = 500, stateFile, fresh = false, onProgress } = options;
+  const files = filesFor(format, options.paths);
+  if (files.length === 0) throw new ImportFormatError(`no ${format} files under ${options.paths.join(", ")}`);
+  if (format === "threadline") return importThreadline(files, options);
+  // Every file parses whole before anything is sent: a bad one is refused, nothing half-written.
+  const parsed: ParseResult[] = [];
+  const problems: string[] = [];
+  for (const file of files) {
+    try {
+      parsed.push(parseText(format, fs.readFileSync(file), file));
+    } catch (error) {
+      if (error instanceof ImportFormatError) problems.push(error.message);
+      else throw error;
+    }
+  }
+  if (problems.length) throw new ImportFormatError(`nothing was imported:\n  ${problems.join("\n  ")}`);
+
+  const summary: ImportSummary = { files: files.length, conversations: 0, created: 0, messages: 0, duplicates: 0, resumed: 0, toolUses: 0, skipped: {} };
+  for (const result of parsed) for (const [reason, count] of Object.entries(result.skipped)) summary.skipped[reason] = (summary.skipped[reason] ?? 0) + count;
+  const conversations = parsed.flatMap((result) => result.conversations);
+  const total = conversations.reduce((sum, c) => sum + Math.max(1, c.messages.length), 0);
+  const state = loadState(stateFile, fresh);
+  const save = () => stateFile && fs.writeFileSync(stateFile, JSON.stringify(state));
+  let sent = 0;
+  onProgress?.(0, total);
+  for (const conversation of conversations) {
+    summary.conversations++;
+    const key = `${target.url} ${conversation.externalId}`;
+    const done = state[key] ?? 0;
+    const batches = Math.max(1, Math.ceil(conversation.messages.length / batchSize));
+    for (let b = 0; b < batches; b++) {
+      const messages = conversation.messages.slice(b * batchSize, (b + 1) * batchSize);
+      const end = b * batchSize + messages.length;
+      if (end <= done && done > 0) {
+        summary.resumed += messages.length;
+      } else {
+        const { importConversation: r } = await request(target, IMPORT, { input: { ...wire(conversation), messages } });
+        summary.created += r.created;
+        summary.messages += r.inserted;
+        summary.duplicates += r.duplicates;
+        summary.toolUses += r.toolUses;
+        state[key] = end;
+        save();
+      }
+      sent += Math.max(1, messages.length);
+      onProgress?.(sent, total);
+    }
+  }
+  return summary;
+}
+
+export function formatSummary(s: ImportSummary): string {
+  const lines = [
+    `files          ${s.files}`,
+    `conversations  ${s.conversations} (${s.created} new)`,
+    `messages       ${s.messages} imported, ${s.duplicates} already there${s.resumed ? `, ${s.resumed} skipped as sent by an earlier run` : ""}`,
+    `tool uses      ${s.toolUses}`,
+    ...(s.records ? [`other records  ${s.records.stored} imported (actions, previews, memories), ${s.records.alreadyThere} already there`] : []),
+  ];
+  const skipped = Object.entries(s.skipped);
+  lines.push(`skipped        ${skipped.length ? "" : "nothing"}`);
+  for (const [reason, count] of skipped) lines.push(`  ${String(count).padStart(6)}  ${reason}`);
+  return lines.join("\n");
+}
+
+async function importThreadline(files: string[], { target, batchSize = 500, onProgress }: ImportOptions): Promise<ImportSummary> {
+  const exports: ThreadlineExport[] = [];
+  const problems: string[] = [];
+  for (const file of files) {
+    try {
+      exports.push(parseThreadline(fs.readFileSync(file), file));
+    } catch (error) {
+      if (error instanceof ImportFormatError) problems.push(error.message);
+      else throw error;
+    }
+  }
+  if (problems.length) throw new ImportFormatError(`nothing was imported:\n  ${problems.join("\n  ")}`);
+  const summary: ImportSummary = { files: files.length, conversations: 0, created: 0, messages: 0, duplicates: 0, resumed: 0, toolUses: 0, records: { stored: 0, alreadyThere: 0 }, skipped: {} };
+  const total = exports.reduce((sum, e) => sum + [...e.messages.values()].reduce((n, list) => n + list.length, 0), 0);
+  let sent = 0;
+  onProgress?.(0, total);
+  for (const data of exports) {
+    const counts = await sendThreadline(target, data, batchSize, (n) => onProgress?.((sent += n), total));
+    summary.conversations += counts.conversations;
+    summary.created += counts.created;
+    summary.messages += counts.messages;
+    summary.duplicates += counts.duplicates;
+    summary.toolUses += counts.toolUses;
+    summary.records!.stored += counts.others;
+    summary.records!.alreadyThere += counts.otherDuplicates;
+  }
+  return summary;
+}

@@ -1,0 +1,16 @@
+// Vector search settings (SEARCH_* environment variables); no imports, so config.ts can read them.
+
+/** When a user's rows are compared exactly, and how the HNSW index is walked otherwise (SEARCH_* settings). */
+export interface SearchTuning {
+  /**
+   * Up to this many rows of the user (of the query's size and model, cosine) are compared one by one:
+   * exact, and cheap at that size. Beyond it the HNSW index is faster (docs/BENCHMARKS.md).
+   */
+  exactScanMax: number;
+  /** hnsw.ef_search: candidates kept per step of the graph walk; higher raises recall and cost. */
+  efSearch: number;
+  /** hnsw.max_scan_tuples: where the iterative walk gives up; the search then falls back to exact. */
+  maxScanTuples: number;
+}
+
+export const DEFAULT_SEARCH_TUNING: SearchTuning = { exactScanMax: 5_000, efSearch: 200, maxScanTuples: 100_000 };
