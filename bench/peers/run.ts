@@ -132,13 +132,17 @@ async function answers(url: string) {
 
 type Target = { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string };
 
+const builds = () => fs.existsSync(path.join(threadlineDir, "scripts/build.mjs"));
+
 /** Threadline from its checkout, as `npm start` runs it, in production mode with JWT auth. */
 async function startThreadline(target: Target, extraArgs: string[] = []): Promise<Running> {
   const p = port();
   const env: Record<string, string> = { NODE_ENV: "production", AUTH_JWT_SECRET: SECRET, PORT: String(p), HOST: "127.0.0.1" };
   if (target.kind === "postgres") env.DATABASE_URL = target.url;
   else env.THREADLINE_DATA_DIR = target.dataDir;
-  const { child, logFile } = startProcess(`threadline-${target.kind}`, process.execPath, [...extraArgs, "--import", "tsx", "src/main.ts"], threadlineDir, env);
+  // As `npm start` runs it: the esbuild bundle where the checkout has one (scripts/build.mjs), else src/ through tsx.
+  const entry = builds() ? ["--enable-source-maps", "dist/main.js"] : ["--import", "tsx", "src/main.ts"];
+  const { child, logFile } = startProcess(`threadline-${target.kind}`, process.execPath, [...extraArgs, ...entry], threadlineDir, env);
   const url = `http://127.0.0.1:${p}`;
   await waitUntil("Threadline", async () => (await fetch(`${url}/ready`)).ok, child, logFile);
   return { kind: "threadline", url: `${url}/graphql`, child, logFile, pid: child.pid! };
@@ -592,7 +596,8 @@ async function main() {
   if (!fs.existsSync(path.join(threadlineDir, "src/main.ts"))) throw new Error(`--threadline ${threadlineDir} is not a Threadline checkout (no src/main.ts)`);
   if (spawnSync("wrk", ["--version"]).error) throw new Error("wrk is not installed (Debian: apt-get install wrk)");
   installPostGraphile();
-  if (threadlineDir !== ROOT) execFileSync("npm", ["run", "--silent", "generate"], { cwd: threadlineDir, stdio: ["ignore", "ignore", "inherit"] });
+  if (builds()) execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: threadlineDir, stdio: ["ignore", "ignore", "inherit"] });
+  else if (threadlineDir !== ROOT) execFileSync("npm", ["run", "--silent", "generate"], { cwd: threadlineDir, stdio: ["ignore", "ignore", "inherit"] });
   token = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(USER_A.externalId).setIssuedAt().setExpirationTime("12h").sign(new TextEncoder().encode(SECRET));
 
   const checks: Check[] = [];
