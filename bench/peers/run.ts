@@ -137,7 +137,8 @@ const builds = () => fs.existsSync(path.join(threadlineDir, "scripts/build.mjs")
 /** Threadline from its checkout, as `npm start` runs it, in production mode with JWT auth. */
 async function startThreadline(target: Target, extraArgs: string[] = []): Promise<Running> {
   const p = port();
-  const env: Record<string, string> = { NODE_ENV: "production", AUTH_JWT_SECRET: SECRET, PORT: String(p), HOST: "127.0.0.1" };
+  // The per-user rate limit (600 a minute in production) is off: one benchmark user sends thousands.
+  const env: Record<string, string> = { NODE_ENV: "production", AUTH_JWT_SECRET: SECRET, PORT: String(p), HOST: "127.0.0.1", RATE_LIMIT_PER_MINUTE: "0" };
   if (target.kind === "postgres") env.DATABASE_URL = target.url;
   else env.THREADLINE_DATA_DIR = target.dataDir;
   // As `npm start` runs it: the esbuild bundle where the checkout has one (scripts/build.mjs), else src/ through tsx.
