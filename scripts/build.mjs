@@ -8,7 +8,11 @@ import { fileURLToPath } from "node:url";
 import { generate } from "./generate.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const outfile = path.join(root, "dist/main.js");
+const outdir = path.join(root, "dist");
+const outfile = path.join(outdir, "main.js");
+// Files the server loads by URL next to its own module (`new URL("./x.js", import.meta.url)`), which a
+// bundle cannot inline: each becomes its own entry point beside dist/main.js.
+const besideMain = ["src/search/embedders/use-worker.js"];
 
 function newestSource(dir = path.join(root, "src")) {
   let newest = 0;
@@ -26,8 +30,9 @@ export async function build({ force = false } = {}) {
   if (!force && built > inputs) return;
   const esbuild = await import("esbuild");
   await esbuild.build({
-    entryPoints: [path.join(root, "src/main.ts")],
-    outfile,
+    entryPoints: [path.join(root, "src/main.ts"), ...besideMain.map((file) => path.join(root, file))],
+    outdir,
+    entryNames: "[name]",
     bundle: true,
     platform: "node",
     format: "esm",
@@ -36,8 +41,6 @@ export async function build({ force = false } = {}) {
     sourcemap: true,
     logLevel: "warning",
   });
-  // Worker-thread scripts are loaded by path next to the module that starts them: ship them beside the bundle.
-  fs.copyFileSync(path.join(root, "src/search/embedders/use-worker.js"), path.join(path.dirname(outfile), "use-worker.js"));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await build({ force: process.argv.includes("--force") });

@@ -46,7 +46,7 @@ async function createConversation(token: string, title: string): Promise<string>
   return ok(await t.gql(`mutation($title: String) { createConversation(input: { title: $title }) { id } }`, { title }, { token })).createConversation.id;
 }
 
-async function append(token: string, conversationId: string, messages: { role: Role; content: string }[]) {
+async function append(token: string, conversationId: string, messages: { role: Role; content: string; externalId?: string }[]) {
   const data = ok(
     await t.gql(
       `mutation($id: ID!, $messages: [MessageInput!]!) { appendMessages(conversationId: $id, messages: $messages) { inserted duplicates messages { content position } } }`,
@@ -75,13 +75,14 @@ describe("messageAdded over WebSocket (graphql-ws)", () => {
     const everything = overWs(alice, MESSAGE_ADDED);
     const pings = await whenLive([filtered, everything], ...messagePings(alice, here));
 
+    // A duplicate is the same message (its source id), not the same words: see appendMessages.
     const batch = await append(alice, here, [
-      { role: "USER", content: "first" },
-      { role: "ASSISTANT", content: "second" },
-      { role: "USER", content: "first" },
+      { role: "USER", content: "first", externalId: "m1" },
+      { role: "ASSISTANT", content: "second", externalId: "m2" },
+      { role: "USER", content: "first", externalId: "m1" },
     ]);
     expect(batch).toMatchObject({ inserted: 2, duplicates: 1 });
-    expect(await append(alice, here, [{ role: "ASSISTANT", content: "second" }])).toMatchObject({ inserted: 0, duplicates: 1 });
+    expect(await append(alice, here, [{ role: "ASSISTANT", content: "second", externalId: "m2" }])).toMatchObject({ inserted: 0, duplicates: 1 });
     await append(alice, elsewhere, [{ role: "USER", content: "in another conversation" }]);
     await append(alice, here, [{ role: "USER", content: "third" }]);
 
@@ -121,11 +122,11 @@ describe("messageAdded over Server-Sent Events", () => {
     const pings = await whenLive([filtered], ...messagePings(alice, here));
 
     await append(alice, here, [
-      { role: "USER", content: "first" },
-      { role: "ASSISTANT", content: "second" },
-      { role: "ASSISTANT", content: "second" },
+      { role: "USER", content: "first", externalId: "s1" },
+      { role: "ASSISTANT", content: "second", externalId: "s2" },
+      { role: "ASSISTANT", content: "second", externalId: "s2" },
     ]);
-    await append(alice, here, [{ role: "USER", content: "first" }]);
+    await append(alice, here, [{ role: "USER", content: "first", externalId: "s1" }]);
     await append(alice, elsewhere, [{ role: "USER", content: "in another conversation" }]);
     await append(alice, here, [{ role: "USER", content: "third" }]);
 
@@ -150,9 +151,9 @@ describe("messageAdded over Server-Sent Events", () => {
     const pings = await whenLive([stream], ...messagePings(alice, here));
 
     await append(alice, here, [
-      { role: "USER", content: "first" },
-      { role: "USER", content: "first" },
-      { role: "ASSISTANT", content: "second" },
+      { role: "USER", content: "first", externalId: "f1" },
+      { role: "USER", content: "first", externalId: "f1" },
+      { role: "ASSISTANT", content: "second", externalId: "f2" },
     ]);
     await append(alice, here, [{ role: "USER", content: "third" }]);
     expect(await stream.take(3)).toEqual([

@@ -359,8 +359,8 @@ while (!answered && Date.now() - startedAt < 600_000 && container.exitCode === n
 }
 const ready = answered && (await healthy());
 check(ready, `the HEALTHCHECK command passes (/ready answered after ${((Date.now() - startedAt) / 1000).toFixed(1)} s)`);
-const inner = Number(fs.readFileSync(`/proc/${container.pid}/task/${container.pid}/children`, "utf8").trim());
 if (ready) {
+  const inner = Number(fs.readFileSync(`/proc/${container.pid}/task/${container.pid}/children`, "utf8").trim());
   const status = fs.readFileSync(`/proc/${inner}/status`, "utf8");
   const uid = Number(/^Uid:\s+(\d+)/m.exec(status)![1]);
   check(uid !== 0 && uid === Number(execFileSync("id", ["-u", user!], { encoding: "utf8" })), `the server runs as ${user} (uid ${uid})`);
