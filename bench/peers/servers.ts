@@ -81,7 +81,9 @@ const threadlineShape: Partial<Record<ScenarioId, ScenarioText>> = {
   },
   "search-text": {
     request: () => ({ query: `query ($q: String) { search(query: $q, kinds: [MESSAGE], mode: FULL_TEXT, limit: 10) { score node { ... on Message { ${MESSAGE_FIELDS} } } } }`, variables: { q: FULL_TEXT_QUERY } }),
-    canonical: (data) => byScore(data.search.map((h: any) => ({ score: round(h.score), key: h.node.content }))),
+    // The hits and their order; not the score's scale, which is each server's to choose (Threadline
+    // maps ts_rank_cd r to r / (1 + r), the hand-written server returns r).
+    canonical: (data) => byScore(data.search.map((h: any) => ({ score: round(h.score), key: h.node.content }))).map((hit) => hit.key),
   },
 };
 
