@@ -44,10 +44,10 @@ describe("access log", () => {
 
   it("writes one line per request with status, duration, operation and the codes the client got", async () => {
     const named = await logged(() => t.gql(`query Convs { conversations { totalCount } }`, {}, { token }));
-    expect(named).toEqual([{ level: "info", message: expect.stringMatching(/^POST \/graphql 200 \d+\.\d ms query Convs$/) }]);
+    expect(named).toEqual([{ level: "info", message: expect.stringMatching(/^POST \/graphql 200 \d+\.\d ms query Convs user=user_operator$/) }]);
 
     const refused = await logged(() => t.gql(`{ conversations(first: 500) { totalCount } }`, {}, { token }));
-    expect(refused).toEqual([{ level: "info", message: expect.stringMatching(/^POST \/graphql 200 [\d.]+ ms query \{ conversations \} errors: BAD_USER_INPUT$/) }]);
+    expect(refused).toEqual([{ level: "info", message: expect.stringMatching(/^POST \/graphql 400 [\d.]+ ms query \{ conversations \} errors: BAD_USER_INPUT$/) }]);
 
     const anonymous = await logged(() => t.gql(`{ viewer { id } }`, {}, { token: null }));
     expect(anonymous[0].message).toMatch(/^POST \/graphql 401 [\d.]+ ms query \{ viewer \} errors: UNAUTHENTICATED$/);
@@ -64,7 +64,7 @@ describe("access log", () => {
       await stream.close();
       client.dispose();
     });
-    expect(overSse.map((line) => line.message)).toContainEqual(expect.stringMatching(/^POST \/graphql 200 [\d.]+ ms subscription Live \(event stream opened\)$/));
+    expect(overSse.map((line) => line.message)).toContainEqual(expect.stringMatching(/^POST \/graphql 200 [\d.]+ ms subscription Live user=user_operator \(event stream opened\)$/));
 
     const overWs = await logged(async () => {
       const live = new EventStream(t.wsClient(token).iterate({ query: `subscription { actionUpdated { id } }` }));
