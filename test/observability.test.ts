@@ -49,8 +49,9 @@ describe("access log", () => {
     const refused = await logged(() => t.gql(`{ conversations(first: 500) { totalCount } }`, {}, { token }));
     expect(refused).toEqual([{ level: "info", message: expect.stringMatching(/^POST \/graphql 400 [\d.]+ ms query \{ conversations \} errors: BAD_USER_INPUT$/) }]);
 
+    // Authentication comes before parsing, so a request without a credential is refused unread.
     const anonymous = await logged(() => t.gql(`{ viewer { id } }`, {}, { token: null }));
-    expect(anonymous[0].message).toMatch(/^POST \/graphql 401 [\d.]+ ms query \{ viewer \} errors: UNAUTHENTICATED$/);
+    expect(anonymous[0].message).toMatch(/^POST \/graphql 401 [\d.]+ ms \(no operation read\) errors: UNAUTHENTICATED$/);
 
     const malformed = await logged(() => fetch(t.url, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" }));
     expect(malformed[0].message).toMatch(/^POST \/graphql 400 [\d.]+ ms \(no operation read\) errors: BAD_USER_INPUT$/);
