@@ -31,13 +31,13 @@ async function userWith(sub: string, conversations: number, messages: number) {
 const NESTED = `{
   conversations(first: 100) {
     totalCount
-    edges { node { title messageCount lastMessage { position toolUses { toolName } }
+    edges { node { title messageCount lastMessage { position toolUses(first: 5) { toolName } }
       messages(first: 100) { totalCount edges { node { position content
-        toolUses { toolName durationMs } links { url domain } assets { filename }
+        toolUses(first: 5) { toolName durationMs } links(first: 5) { url domain } assets(first: 5) { filename }
         conversation { title } } } }
       actions { totalCount } previews { edges { node { id } } } } }
   }
-  messages(first: 100, filter: { role: [ASSISTANT] }) { edges { node { content conversation { projectPath } toolUses { status } } } }
+  messages(first: 100, filter: { role: [ASSISTANT] }) { edges { node { content conversation { projectPath } toolUses(first: 5) { status } } } }
 }`;
 
 describe("statement counts", () => {

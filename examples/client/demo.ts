@@ -68,10 +68,11 @@ for (const message of appendMessages.messages) {
   console.log(`  #${message.position} ${message.role}${tools ? `  tools: ${tools}` : ""}`);
 }
 
-// Sending the same content again is safe: it is recognised and skipped.
+// Sending the same message again (same role, content and timestamp, or the same externalId) is safe:
+// it is recognised and skipped. The same words at another time would be a new message.
 const { appendMessages: retry } = await execute(AppendMessages, {
   conversationId: session.id,
-  messages: [{ role: "USER", content: "The migration test fails about one run in five. Can you look?" }],
+  messages: [{ role: "USER", content: "The migration test fails about one run in five. Can you look?", timestamp: at(0) }],
 });
 console.log(`retried the first message: inserted ${retry.inserted}, duplicates ${retry.duplicates}`);
 await Promise.race([listening, new Promise((resolve) => setTimeout(resolve, 5_000))]);

@@ -34,3 +34,9 @@ export const ownedBy = {
   deduplicationRecord: (userId: string) => ({ memory: { userId } }) satisfies Prisma.DeduplicationRecordWhereInput,
   epic: (userId: string) => ({ userId }) satisfies Prisma.EpicWhereInput,
 };
+
+/**
+ * Tables of the server's own bookkeeping that no GraphQL field reads or writes (the background job
+ * queue, the embedders this server has used): every other model must have a rule above.
+ */
+export const serverOnlyModels = ["backgroundJob", "serverEmbedder"] as const;

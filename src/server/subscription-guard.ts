@@ -9,6 +9,7 @@ import { Repeater, type Plugin } from "graphql-yoga";
 import type { Authenticator } from "../auth/viewer.ts";
 import { ALL_USERS, type PubSub } from "../events/pubsub.ts";
 import { classifyError, unauthenticated } from "../errors.ts";
+import { ACT_AS_HEADER } from "../auth/acting.ts";
 
 interface GuardedContext {
   viewer?: { id: string };
@@ -22,6 +23,14 @@ function authorizationOf(context: GuardedContext): string | undefined {
   const fromParams = params.Authorization ?? params.authorization;
   if (typeof fromParams === "string") return fromParams;
   return context.request?.headers?.get("authorization") ?? undefined;
+}
+
+/** The user a service key acts for (the act-as header or connection parameter), as the context read it. */
+function actAsOf(context: GuardedContext): string | undefined {
+  const params = context.connectionParams ?? {};
+  const fromParams = params[ACT_AS_HEADER] ?? params["X-Threadline-Act-As"];
+  if (typeof fromParams === "string") return fromParams;
+  return context.request?.headers?.get(ACT_AS_HEADER) ?? undefined;
 }
 
 /** When a bearer JWT stops being valid, in ms since the epoch (undefined for keys and tokens without exp). */
@@ -52,17 +61,18 @@ export function useSubscriptionGuard({ authenticator, pubsub, recheckMs }: { aut
       const viewerId = context.viewer?.id;
       if (!viewerId || context.credential === "local") return; // local mode has no credential to lose
       const authorization = authorizationOf(context);
+      const actAs = actAsOf(context);
       const expiry = expiryOf(authorization);
       return {
         onSubscribeResult({ result, setResult }) {
           if (!isAsyncIterable(result)) return;
-          setResult(guard(result, { viewerId, authorization, expiry }));
+          setResult(guard(result, { viewerId, authorization, actAs, expiry }));
         },
       };
     },
   };
 
-  function guard(source: AsyncIterable<ExecutionResult>, who: { viewerId: string; authorization?: string; expiry?: number }) {
+  function guard(source: AsyncIterable<ExecutionResult>, who: { viewerId: string; authorization?: string; actAs?: string; expiry?: number }) {
     return new Repeater<ExecutionResult>(async (push, stop) => {
       const iterator = source[Symbol.asyncIterator]();
       const end = (error: GraphQLError) => {
@@ -72,7 +82,7 @@ export function useSubscriptionGuard({ authenticator, pubsub, recheckMs }: { aut
       };
       const check = async () => {
         try {
-          const { user } = await authenticator.viewerFor(who.authorization);
+          const { user } = await authenticator.viewerFor(who.authorization, who.actAs);
           if (user.id !== who.viewerId) end(unauthenticated("The account this subscription belonged to was deleted"));
         } catch (error) {
           const classified = classifyError(error, { exposeInternals: false });
