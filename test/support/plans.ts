@@ -50,19 +50,3 @@ export async function rowsRead(db: Database, fn: () => Promise<unknown>): Promis
   return { byTable, statements: events.length };
 }
 
-/** Debug aid: the plans of the statements fn caused, as text. */
-export async function explainAll(db: Database, fn: () => Promise<unknown>): Promise<string[]> {
-  const events: QueryEvent[] = [];
-  const stop = db.onQuery((event) => events.push(event));
-  try {
-    await fn();
-  } finally {
-    stop();
-  }
-  const out: string[] = [];
-  for (const event of events.filter((e) => /^\s*(SELECT|WITH)\b/i.test(e.query))) {
-    const rows = await db.prisma.$queryRawUnsafe<{ "QUERY PLAN": string }[]>(`EXPLAIN (ANALYZE, COSTS OFF) ${event.query}`, ...(JSON.parse(event.params || "[]") as unknown[]));
-    out.push(`${event.query}\n${event.params}\n${rows.map((r) => r["QUERY PLAN"]).join("\n")}`);
-  }
-  return out;
-}
