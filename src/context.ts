@@ -9,6 +9,7 @@ import { ACT_AS_HEADER } from "./auth/acting.ts";
 import { ALL_USERS, type EventBus, type PubSub } from "./events/pubsub.ts";
 import type { ViewerCache } from "./auth/viewer-cache.ts";
 import type { Embedder } from "./search/embedders/index.ts";
+import type { RateLimiter } from "./server/rate-limit.ts";
 
 export interface Context {
   viewer: User;
@@ -30,11 +31,13 @@ export interface ServerDeps {
   events: EventBus;
   authenticator: Authenticator;
   embedder: Embedder;
+  /** Requests per user and per API key; unset: in-process buckets from config.rateLimit. */
+  rateLimiter?: RateLimiter;
 }
 
 type InitialContext = YogaInitialContext & { connectionParams?: Record<string, unknown> };
 
-function authorizationOf(initial: InitialContext): string | undefined {
+export function authorizationOf(initial: InitialContext): string | undefined {
   // graphql-ws clients send it in connectionParams; HTTP and SSE clients in the header.
   const params = initial.connectionParams ?? {};
   const fromParams = params.Authorization ?? params.authorization;

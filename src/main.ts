@@ -9,6 +9,7 @@ import { seedDemoData } from "./db/seed/index.ts";
 import { createAuthenticator } from "./auth/viewer.ts";
 import { openEvents, type EventBus } from "./events/index.ts";
 import { startServer } from "./server.ts";
+import { openRateLimiter, type RateLimiter } from "./server/rate-limit.ts";
 import { createEmbedder } from "./search/embedders/index.ts";
 import { startBackgroundWorker, type BackgroundWorker } from "./jobs/worker.ts";
 
@@ -53,6 +54,17 @@ try {
 }
 logger.info(`subscription events: ${events.description}`);
 
+let rateLimiter: RateLimiter | undefined;
+try {
+  rateLimiter = await openRateLimiter(config, logger);
+} catch (error) {
+  logger.error(`rate limits: ${(error as Error).message}`);
+  await events.close();
+  await database.close();
+  process.exit(1);
+}
+logger.info(rateLimiter ? `rate limits: ${config.rateLimit.perMinute} a minute per user and per API key (bursts of ${config.rateLimit.burst}), ${rateLimiter.description}` : "rate limits: off (RATE_LIMIT_PER_MINUTE=0)");
+
 if (config.seed) {
   const { created } = await seedDemoData(database.prisma, {
     log: (line: string) => logger.info(line),
@@ -70,6 +82,7 @@ const server = await startServer(
     authenticator: createAuthenticator(config.auth, database.prisma),
     embedder,
     logger,
+    rateLimiter,
   },
   { host: config.host, port: config.port },
 );
@@ -113,6 +126,7 @@ async function shutdown(signal: string) {
     // Running jobs finish their current slice and are given back; the queue keeps the rest.
     await Promise.all([server.close(), worker?.stop()]);
     await events.close();
+    await rateLimiter?.close();
     await embedder.close?.();
     await database.close();
     logger.info("stopped cleanly");

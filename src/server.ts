@@ -5,7 +5,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { createYoga, useReadinessCheck } from "graphql-yoga";
 import { GraphQLError } from "graphql";
 import { schema } from "./schema/index.ts";
-import { createContextFactory, type ServerDeps } from "./context.ts";
+import { authorizationOf, createContextFactory, type ServerDeps } from "./context.ts";
 import { cachedAuthenticator } from "./auth/viewer-cache.ts";
 import { classifyError } from "./errors.ts";
 import { useLimits } from "./server/limits.ts";
@@ -14,7 +14,7 @@ import { useAccessLog, describeOperation } from "./server/access-log.ts";
 import { useMetrics } from "./server/metrics.ts";
 import { backlog } from "./jobs/queue.ts";
 import { persistedQueryFor, usePersisted } from "./server/persisted-operations.ts";
-import { authenticateFirst } from "./server/authentication.ts";
+import { authenticateFirst, rateLimitKey } from "./server/authentication.ts";
 import { createRateLimiter } from "./server/rate-limit.ts";
 import { useSubscriptionGuard } from "./server/subscription-guard.ts";
 import { tooManySubscriptions } from "./events/pubsub.ts";
@@ -53,7 +53,7 @@ query Overview {
 export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
   const { config, prisma, events, logger } = deps;
   const viewers = cachedAuthenticator(deps.authenticator, events.pubsub, config.viewerCacheMs);
-  const authentication = authenticateFirst(viewers, createRateLimiter(config.rateLimit));
+  const authentication = authenticateFirst(viewers, deps.rateLimiter ?? createRateLimiter(config.rateLimit));
   const graphiql = cachedGraphiQL(async () => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL);
   return createYoga({
     schema,
@@ -139,7 +139,9 @@ export interface RunningServer {
 }
 
 export async function startServer(deps: ServerDeps & { logger: Logger }, { host, port }: { host: string; port: number }): Promise<RunningServer> {
-  const yoga = createGraphQLHandler(deps);
+  // One set of buckets for HTTP and WebSocket operations alike.
+  const rateLimiter = deps.rateLimiter ?? createRateLimiter(deps.config.rateLimit);
+  const yoga = createGraphQLHandler({ ...deps, rateLimiter });
   const compress = compressResponses();
   const server = http.createServer((req, res) => compress(req, res, () => void yoga(req, res)));
   // Headers too large (431) or a malformed request: answer with a body that carries a code, as Yoga does.
@@ -183,6 +185,8 @@ export async function startServer(deps: ServerDeps & { logger: Logger }, { host,
         let contextValue;
         try {
           contextValue = await contextFactory();
+          // Every operation on a socket takes from the same bucket as one over HTTP.
+          await rateLimiter?.take(rateLimitKey(contextValue.credential, contextValue.viewer.id, authorizationOf({ connectionParams: ctx.connectionParams } as never)));
         } catch (error) {
           return refuse([withoutHttpStatus(classifyError(error, { exposeInternals: false }))]);
         }

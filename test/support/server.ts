@@ -7,6 +7,7 @@ import { createAuthenticator } from "../../src/auth/viewer.ts";
 import { inProcessEvents, type EventBus } from "../../src/events/pubsub.ts";
 import { silentLogger, type Logger } from "../../src/logger.ts";
 import { startServer, type RunningServer } from "../../src/server.ts";
+import type { RateLimiter } from "../../src/server/rate-limit.ts";
 import { createEmbedder, type Embedder } from "../../src/search/embedders/index.ts";
 import type { Database } from "../../src/db/database.ts";
 import { freshDatabase } from "./database.ts";
@@ -46,11 +47,13 @@ export interface TestServerOptions {
   embedder?: Embedder;
   /** Where the server logs (default: nowhere). */
   logger?: Logger;
+  /** Rate limits (default: in-process buckets from the env's RATE_LIMIT_*); closed by the caller. */
+  rateLimiter?: RateLimiter;
   /** Also run the background worker (embedding new messages), configured by `env` (THREADLINE_BACKGROUND_*). */
   background?: boolean;
 }
 
-export async function startTestServer({ auth = "jwt", db, env = {}, events = inProcessEvents(), embedder = createEmbedder("hashing"), logger = silentLogger, background = false }: TestServerOptions = {}): Promise<TestServer> {
+export async function startTestServer({ auth = "jwt", db, env = {}, events = inProcessEvents(), embedder = createEmbedder("hashing"), logger = silentLogger, background = false, rateLimiter }: TestServerOptions = {}): Promise<TestServer> {
   const database = db ?? (await freshDatabase());
   const config = loadConfig({
     NODE_ENV: "test",
@@ -61,7 +64,7 @@ export async function startTestServer({ auth = "jwt", db, env = {}, events = inP
     ...env,
   });
   const server = await startServer(
-    { config, prisma: database.prisma, events, authenticator: createAuthenticator(config.auth, database.prisma), embedder, logger },
+    { config, prisma: database.prisma, events, authenticator: createAuthenticator(config.auth, database.prisma), embedder, logger, rateLimiter },
     { host: "127.0.0.1", port: 0 },
   );
   const worker = background ? await startBackgroundWorker({ prisma: database.prisma, embedder, config: config.background, logger }) : undefined;
