@@ -18,11 +18,12 @@ async function migratedSnapshot(): Promise<Blob> {
 
 export const usingRealPostgres = () => Boolean(process.env.TEST_DATABASE_URL);
 
-export async function freshDatabase(): Promise<Database> {
+/** statementTimeoutMs: PostgreSQL only (PGlite cannot cancel a running statement). */
+export async function freshDatabase({ statementTimeoutMs }: { statementTimeoutMs?: number } = {}): Promise<Database> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
     snapshot ??= migratedSnapshot();
     return openDatabase({ loadDataDir: await snapshot, migrate: false });
   }
-  return throwawayDatabase(serverUrl, { prefix: "threadline_test", poolSize: 4 });
+  return throwawayDatabase(serverUrl, { prefix: "threadline_test", poolSize: 4, statementTimeoutMs });
 }
