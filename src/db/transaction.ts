@@ -4,6 +4,8 @@
 import type { PrismaClient } from "./database.ts";
 
 type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+/** Prisma's interactive-transaction options (maxWait, timeout, isolationLevel). */
+export type TransactionOptions = Parameters<PrismaClient["$transaction"]>[1];
 const RETRYABLE = new Set(["40P01", "40001"]);
 const ATTEMPTS = 5;
 
@@ -21,10 +23,10 @@ export function sqlStateOf(error: unknown): string | undefined {
   return undefined;
 }
 
-export async function retryingTransaction<T>(prisma: PrismaClient, work: (tx: Tx) => Promise<T>): Promise<T> {
+export async function retryingTransaction<T>(prisma: PrismaClient, work: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await prisma.$transaction(work);
+      return await prisma.$transaction(work, options);
     } catch (error) {
       if (attempt >= ATTEMPTS || !RETRYABLE.has(sqlStateOf(error) ?? "")) throw error;
       await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));

@@ -1,6 +1,8 @@
 // upsertChunks: a conversation's text chunks with their embeddings (seed 001's ConversationEmbedding).
 import { builder } from "../../builder.ts";
-import { badInput } from "../../errors.ts";
+import { retryingTransaction } from "../../db/transaction.ts";
+import { badInput, notFound } from "../../errors.ts";
+import { lockOwnConversation } from "./sql.ts";
 import { checkRange, checkText } from "../inputs.ts";
 import { checkVector, toSql } from "../../search/vectors.ts";
 import { checkModelSize } from "../../search/stored.ts";
@@ -59,9 +61,13 @@ builder.mutationField("upsertChunks", (t) =>
 
       // Two statements for any number of chunks: insert the new indexes, then set every chunk's text,
       // metadata and vector from arrays unnested side by side (a chunk is replaced whole).
-      await context.prisma.$transaction(async (tx) => {
+      // In chunkIndex order, under the conversation's lock: two upserts of one conversation's chunks
+      // run one after the other (and the conversation is still there).
+      const ordered = [...chunks].sort((a, b) => a.chunkIndex - b.chunkIndex);
+      await retryingTransaction(context.prisma, async (tx) => {
+        if (!(await lockOwnConversation(tx, context.viewer.id, conversationId))) throw notFound("Conversation", args.conversationId);
         await tx.conversationChunk.createMany({
-          data: chunks.map((chunk) => ({ conversationId, userId: context.viewer.id, chunkIndex: chunk.chunkIndex, chunkText: chunk.chunkText })),
+          data: ordered.map((chunk) => ({ conversationId, userId: context.viewer.id, chunkIndex: chunk.chunkIndex, chunkText: chunk.chunkText })),
           skipDuplicates: true,
         });
         await tx.$executeRaw`

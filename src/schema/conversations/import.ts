@@ -9,6 +9,7 @@ import type { Prisma } from "../../generated/prisma/client.ts";
 import type { MessageRole } from "../../generated/prisma/enums.ts";
 import { MessageRoleEnum } from "../enums.ts";
 import { decodeId } from "../ids.ts";
+import { retryingTransaction } from "../../db/transaction.ts";
 import { checkRange, checkText } from "../inputs.ts";
 import {
   BATCH_TRANSACTION,
@@ -192,7 +193,7 @@ async function importChat(context: Context, input: ImportChatInputShape): Promis
   );
   const created = hasNew ? newConversationData(input.conversation!, source, lines[0]?.message.timestamp ?? undefined) : undefined;
 
-  const result = await context.prisma.$transaction(async (tx) => {
+  const result = await retryingTransaction(context.prisma, async (tx) => {
     const conversationId =
       existingId ?? (await tx.conversation.create({ data: { ...created, userId: context.viewer.id }, select: { id: true } })).id;
     return { conversationId, ...(await insertMessages(tx, context.viewer.id, conversationId, prepared)) };

@@ -10,6 +10,7 @@ import { MessageRoleEnum, ToolUseStatusEnum } from "../enums.ts";
 import { checkRange, checkText, jsonInput } from "../inputs.ts";
 import { contentHash, extractLinks, messageFingerprint } from "./content.ts";
 import { enqueueMessageEmbedding } from "../../jobs/queue.ts";
+import { retryingTransaction } from "../../db/transaction.ts";
 
 export const MAX_MESSAGES_PER_APPEND = 1000;
 export const MAX_CHILDREN_PER_MESSAGE = 100;
@@ -242,7 +243,7 @@ export function publishMessagesAdded(context: Context, conversationId: string, m
  */
 export async function appendMessages(context: Context, conversationId: string, messages: readonly MessageInputShape[]): Promise<AppendResult> {
   const prepared = prepareMessages(messages);
-  const result = await context.prisma.$transaction((tx) => insertMessages(tx, context.viewer.id, conversationId, prepared), BATCH_TRANSACTION);
+  const result = await retryingTransaction(context.prisma, (tx) => insertMessages(tx, context.viewer.id, conversationId, prepared), BATCH_TRANSACTION);
   publishMessagesAdded(context, conversationId, result.messageIds);
   return { conversationId, ...result };
 }

@@ -4,6 +4,17 @@ import { Prisma } from "../../generated/prisma/client.ts";
 import type { PrismaClient } from "../../db/database.ts";
 import type { ToolUseStatus } from "../../generated/prisma/enums.ts";
 
+/**
+ * Locks the viewer's conversation for the rest of the transaction: writers of one conversation's
+ * derived rows (its mood series, its chunks) go one at a time. NO KEY UPDATE still lets rows that
+ * merely reference it be inserted meanwhile. False when there is no such conversation of the viewer's.
+ */
+export async function lockOwnConversation(db: Pick<PrismaClient, "$queryRaw">, userId: string, conversationId: string): Promise<boolean> {
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    SELECT id FROM conversations WHERE id = ${conversationId} AND user_id = ${userId} FOR NO KEY UPDATE`;
+  return rows.length > 0;
+}
+
 export interface ToolUsageFilter {
   conversationId?: string;
   toolName?: string;

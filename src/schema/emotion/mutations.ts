@@ -2,13 +2,15 @@
 // (each with its delta from the participant's previous score), turning points, relationship dynamics
 // and patterns over mood deltas.
 import { builder } from "../../builder.ts";
+import { retryingTransaction } from "../../db/transaction.ts";
 import { FULLY_SIGNIFICANT, MOOD_SCORE_MAX, MOOD_SCORE_MIN, STABLE_BELOW, moodChange } from "./mood-change.ts";
 import type { Context } from "../../context.ts";
 import { ownedBy } from "../../auth/ownership.ts";
 import { badInput, notFound } from "../../errors.ts";
 import { decodeId, requireOwned } from "../ids.ts";
 import { checkRange, checkText, jsonInput } from "../inputs.ts";
-import { lockOwnConversation, moodNeighbours } from "./sql.ts";
+import { moodNeighbours } from "./sql.ts";
+import { lockOwnConversation } from "../conversations/sql.ts";
 
 
 const MAX_LIST = 200;
@@ -121,7 +123,7 @@ builder.mutationField("recordMoodScore", (t) =>
       };
       const viewerId = context.viewer.id;
 
-      const scoreId = await context.prisma.$transaction(async (tx) => {
+      const scoreId = await retryingTransaction(context.prisma, async (tx) => {
         if (!(await lockOwnConversation(tx, viewerId, conversationId))) throw notFound("Conversation", conversationGlobalId);
         const message = input.messageId == null ? null : await messageOfConversation(tx, viewerId, conversationId, input.messageId, "input.messageId");
         const measuredAt = input.measuredAt ?? message?.timestamp ?? new Date();

@@ -1,21 +1,10 @@
-// Raw SQL for the emotion domain: serialising writes to a conversation's mood series, finding a new
+// Raw SQL for the emotion domain: finding a new
 // score's neighbours in its series, and the mood timeline aggregate. Tagged templates only; every
 // statement is limited to the viewer's rows.
 import { Prisma } from "../../generated/prisma/client.ts";
 import type { PrismaClient } from "../../db/database.ts";
 
 type Sql = Pick<PrismaClient, "$queryRaw">;
-
-/**
- * Locks the viewer's conversation for the rest of the transaction, so two scores recorded at once
- * cannot both take the same predecessor. NO KEY UPDATE still lets messages be appended meanwhile.
- * False when there is no such conversation of the viewer's.
- */
-export async function lockOwnConversation(db: Sql, userId: string, conversationId: string): Promise<boolean> {
-  const rows = await db.$queryRaw<{ id: string }[]>`
-    SELECT id FROM conversations WHERE id = ${conversationId} AND user_id = ${userId} FOR NO KEY UPDATE`;
-  return rows.length > 0;
-}
 
 export interface MoodNeighbour {
   id: string;

@@ -9,6 +9,7 @@ import type { Prisma } from "../../generated/prisma/client.ts";
 import { ImportFormatError, type ImportedConversation, type ParseResult } from "../../import/model.ts";
 import { TEXT_FORMATS, parseText } from "../../import/formats/index.ts";
 import { checkText } from "../inputs.ts";
+import { retryingTransaction } from "../../db/transaction.ts";
 import { conversationData, conversationFields } from "../conversations/mutations.ts";
 import {
   BATCH_TRANSACTION,
@@ -77,6 +78,19 @@ function conversationRow(input: Omit<ConversationImport, "messages">) {
   return { ...data, ...ended, externalId: checkText(input.externalId, "input.externalId", { maxLength: 500 })! };
 }
 
+/**
+ * Inside a transaction, before importInto: waits for any other import of these source ids by this
+ * viewer to commit, so that of two imports of one conversation sent at once, the second finds the
+ * conversation and the messages the first stored (rather than failing on the unique source id).
+ * Transaction-scoped advisory locks, taken in one order (sorted) by one statement.
+ */
+async function lockSourceIds(tx: Prisma.TransactionClient, viewerId: string, externalIds: string[]) {
+  const keys = [...new Set(externalIds.map((id) => `import:${viewerId}:${id}`))].sort();
+  await tx.$queryRaw`
+    SELECT count(pg_advisory_xact_lock(hashtextextended(key, 0)))::int AS locked
+      FROM unnest(${keys}::text[]) WITH ORDINALITY AS k(key, n)`;
+}
+
 /** Inside a transaction: the viewer's conversation with this source id (created when new), and the new messages. */
 async function importInto(tx: Prisma.TransactionClient, viewerId: string, input: ConversationImport, prepared: ReturnType<typeof prepareMessages>) {
   const row = conversationRow(input);
@@ -89,7 +103,15 @@ async function importInto(tx: Prisma.TransactionClient, viewerId: string, input:
 
 async function importConversationBatch(context: Context, input: ConversationImport): Promise<ImportedResult> {
   const prepared = prepareMessages(input.messages, { fieldOf: (i) => `input.messages[${i}]` });
-  const result = await context.prisma.$transaction((tx) => importInto(tx, context.viewer.id, input, prepared), BATCH_TRANSACTION);
+  const externalId = conversationRow(input).externalId;
+  const result = await retryingTransaction(
+    context.prisma,
+    async (tx) => {
+      await lockSourceIds(tx, context.viewer.id, [externalId]);
+      return importInto(tx, context.viewer.id, input, prepared);
+    },
+    BATCH_TRANSACTION,
+  );
   publishMessagesAdded(context, result.id, result.messageIds);
   return {
     conversationIds: [result.id],
@@ -146,7 +168,8 @@ async function importFile(context: Context, format: keyof typeof TEXT_FORMATS, c
     input: { ...conversation, messages: [] } as ConversationImport,
     prepared: prepareMessages(messageInputs(conversation), { max: MAX_MESSAGES_PER_FILE, fieldOf: (i) => `${conversation.externalId}.messages[${i}]` }),
   }));
-  const results = await context.prisma.$transaction(async (tx) => {
+  const results = await retryingTransaction(context.prisma, async (tx) => {
+    await lockSourceIds(tx, context.viewer.id, batches.map((batch) => batch.input.externalId));
     const out = [];
     for (const batch of batches) out.push(await importInto(tx, context.viewer.id, batch.input, batch.prepared));
     return out;

@@ -1,6 +1,8 @@
 // Memory clusters (seed 000): named groups of memories with themes, a centroid, and a score per member.
 import { builder } from "../../builder.ts";
+import { retryingTransaction } from "../../db/transaction.ts";
 import { badInput, notFound } from "../../errors.ts";
+import { Prisma } from "../../generated/prisma/client.ts";
 import type { Context } from "../../context.ts";
 import { checkVector, toSql } from "../../search/vectors.ts";
 import { ownedNodeKeys } from "../../auth/node-access.ts";
@@ -41,9 +43,31 @@ async function ownMembers(context: Context, members: readonly { memoryId: string
   return rows;
 }
 
-/** Adds members, or updates the score of those already in: two statements for any number. */
-async function upsertMembers(tx: Pick<Context["prisma"], "clusterMembership" | "$executeRaw">, clusterId: string, rows: { memoryId: string; score: number | null }[]) {
+/**
+ * Adds members, or updates the score of those already in. Checked again under locks, inside the
+ * transaction: the cluster is still there, and no member was merged away or deleted meanwhile
+ * (mergeMemories locks its memories FOR UPDATE, so a merge and an add run one after the other and
+ * a membership is never left on a memory merged into another).
+ */
+async function upsertMembers(
+  tx: Pick<Context["prisma"], "clusterMembership" | "$executeRaw" | "$queryRaw">,
+  viewerId: string,
+  clusterId: string,
+  rows: { memoryId: string; score: number | null }[],
+  ids: readonly string[],
+) {
   if (rows.length === 0) return;
+  const cluster = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM memory_clusters WHERE id = ${clusterId} AND user_id = ${viewerId} FOR SHARE`;
+  if (cluster.length === 0) throw notFound("MemoryCluster");
+  const memoryIds = rows.map((row) => row.memoryId);
+  const live = await tx.$queryRaw<{ id: string; deleted: boolean }[]>`
+    SELECT id, deleted_at IS NOT NULL AS deleted FROM memories
+     WHERE id IN (${Prisma.join(memoryIds)}) AND user_id = ${viewerId} ORDER BY id FOR SHARE`;
+  const state = new Map(live.map((row) => [row.id, row.deleted]));
+  const gone = memoryIds.findIndex((id) => !state.has(id));
+  if (gone >= 0) throw notFound("Memory", ids[gone]);
+  const deleted = memoryIds.findIndex((id) => state.get(id));
+  if (deleted >= 0) throw badInput(`members[${deleted}].memoryId is deleted or merged into another memory: restore it first`, `members[${deleted}].memoryId`);
   await tx.clusterMembership.createMany({ data: rows.map((row) => ({ ...row, clusterId })), skipDuplicates: true });
   await tx.$executeRaw`
     UPDATE cluster_memberships AS cm SET score = v.score
@@ -60,7 +84,7 @@ builder.mutationField("createMemoryCluster", (t) =>
       if (input.centroid && !input.model) throw badInput("input.model is required with a centroid", "input.model");
       if (input.centroid) checkVector(input.centroid, "input.centroid");
       const members = await ownMembers(context, input.members ?? []);
-      const id = await context.prisma.$transaction(async (tx) => {
+      const id = await retryingTransaction(context.prisma, async (tx) => {
         const cluster = await tx.memoryCluster.create({
           data: {
             userId: context.viewer.id,
@@ -76,7 +100,7 @@ builder.mutationField("createMemoryCluster", (t) =>
             UPDATE memory_clusters SET centroid = ${toSql(input.centroid)}::vector, centroid_model = ${input.model},
                    centroid_dimensions = ${input.centroid.length} WHERE id = ${cluster.id}`;
         }
-        await upsertMembers(tx, cluster.id, members);
+        await upsertMembers(tx, context.viewer.id, cluster.id, members, (input.members ?? []).map((m) => m.memoryId));
         return cluster.id;
       });
       return context.prisma.memoryCluster.findUniqueOrThrow({ ...query, where: { id } });
@@ -92,7 +116,15 @@ builder.mutationField("addToCluster", (t) =>
     resolve: async (query, _root, args, context) => {
       const clusterId = await requireOwned(context, "MemoryCluster", args.clusterId, "clusterId");
       const members = await ownMembers(context, args.members);
-      await context.prisma.$transaction(async (tx) => upsertMembers(tx, clusterId, members));
+      await retryingTransaction(context.prisma, async (tx) =>
+        upsertMembers(
+          tx,
+          context.viewer.id,
+          clusterId,
+          members,
+          args.members.map((m) => m.memoryId),
+        ),
+      );
       return context.prisma.memoryCluster.findUniqueOrThrow({ ...query, where: { id: clusterId } });
     },
   }),

@@ -109,7 +109,7 @@ builder.mutationField("createMemory", (t) =>
       if (input.content == null) throw badInput("input.content is required", "input.content");
       const data = await memoryData(context, input);
       const embedding = await embeddingFor(context, input, data.content!);
-      const id = await context.prisma.$transaction(async (tx) => {
+      const id = await retryingTransaction(context.prisma, async (tx) => {
         const memory = await tx.memory.create({
           data: { ...data, content: data.content!, userId: context.viewer.id, conversationId: data.conversationId ?? undefined },
           select: { id: true },
@@ -152,7 +152,7 @@ builder.mutationField("createMemories", (t) =>
         : [];
       const embeddings = inputs.map((input) => (input.embedding ? { vector: input.embedding, model: input.model! } : undefined));
       toEmbed.forEach((i, n) => (embeddings[i] = { vector: vectors[n], model: context.embedder.model }));
-      const ids = await context.prisma.$transaction(async (tx) => {
+      const ids = await retryingTransaction(context.prisma, async (tx) => {
         const created = await tx.memory.createManyAndReturn({
           data: prepared.map((data) => ({ ...data, content: data.content!, userId: context.viewer.id, conversationId: data.conversationId ?? undefined })),
           select: { id: true },
@@ -177,7 +177,7 @@ builder.mutationField("updateMemory", (t) =>
       if (input.content === null) throw badInput("input.content cannot be cleared", "input.content");
       const data = await memoryData(context, input);
       const embedding = await embeddingFor(context, input, data.content ?? undefined);
-      await context.prisma.$transaction(async (tx) => {
+      await retryingTransaction(context.prisma, async (tx) => {
         await tx.memory.update({ where: { id: memoryId }, data: { ...data, content: data.content ?? undefined } });
         if (embedding) await setMemoryEmbedding(tx, memoryId, embedding.vector, embedding.model);
       });

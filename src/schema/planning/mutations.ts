@@ -2,6 +2,7 @@
 // moved and deleted. Each user's board is numbered 1..n by `order`, without gaps, so a position is
 // an order; every change to the numbering locks the board and renumbers it in one transaction.
 import { builder } from "../../builder.ts";
+import { retryingTransaction } from "../../db/transaction.ts";
 import type { Context } from "../../context.ts";
 import { badInput, notFound } from "../../errors.ts";
 import { requireOwned } from "../ids.ts";
@@ -54,7 +55,7 @@ builder.mutationField("createEpic", (t) =>
     resolve: async (query, _root, { input }, context) => {
       const data = epicData(input);
       const userId = context.viewer.id;
-      return context.prisma.$transaction(async (tx) => {
+      return retryingTransaction(context.prisma, async (tx) => {
         await lockBoard(tx, userId);
         const { _max } = await tx.epic.aggregate({ where: { userId }, _max: { order: true } });
         return tx.epic.create({ ...query, data: { ...data, title: data.title!, userId, order: (_max.order ?? 0) + 1 } });
@@ -133,9 +134,11 @@ builder.mutationField("moveEpic", (t) =>
       const epicId = await requireOwned(context, "Epic", id);
       const userId = context.viewer.id;
       const target = await moveTarget(context, epicId, args);
-      await context.prisma.$transaction(async (tx) => {
+      await retryingTransaction(context.prisma, async (tx) => {
         await lockBoard(tx, userId);
-        const others = (await boardIds(tx, userId)).filter((other) => other !== epicId);
+        const board = await boardIds(tx, userId);
+        if (!board.includes(epicId)) throw notFound("Epic", id); // deleted since it was checked
+        const others = board.filter((other) => other !== epicId);
         const index = targetIndex(others, target);
         others.splice(index, 0, epicId);
         await renumber(tx, userId, others);
@@ -154,7 +157,7 @@ builder.mutationField("deleteEpic", (t) =>
     resolve: async (_root, { id }, context) => {
       const epicId = await requireOwned(context, "Epic", id);
       const userId = context.viewer.id;
-      await context.prisma.$transaction(async (tx) => {
+      await retryingTransaction(context.prisma, async (tx) => {
         await lockBoard(tx, userId);
         await tx.epic.delete({ where: { id: epicId }, select: { id: true } });
         await renumber(tx, userId, await boardIds(tx, userId));

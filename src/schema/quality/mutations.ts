@@ -1,8 +1,10 @@
 // Recording seed 000's data-quality records: a memory's validation (status plus the results of each
 // rule), its quality metrics, and runs of analyzers over a conversation or a memory.
 import { builder } from "../../builder.ts";
+import { retryingTransaction } from "../../db/transaction.ts";
 import { badInput, conflict, notFound } from "../../errors.ts";
 import type { AnalysisStatus, ValidationState } from "../../generated/prisma/enums.ts";
+import type { Prisma } from "../../generated/prisma/client.ts";
 import { ownedBy } from "../../auth/ownership.ts";
 import { decodeId, requireOwned } from "../ids.ts";
 import { AnalysisStatusEnum, ValidationSeverityEnum, ValidationStateEnum } from "../enums.ts";
@@ -63,7 +65,8 @@ builder.mutationField("recordValidation", (t) =>
       }));
       const memoryId = await requireOwned(context, "Memory", globalId, "memoryId");
 
-      const id = await context.prisma.$transaction(async (tx) => {
+      const id = await retryingTransaction(context.prisma, async (tx) => {
+        await lockOwnMemory(tx, context.viewer.id, memoryId, globalId);
         const now = new Date();
         const previous = await tx.validationStatus.findUnique({ where: { memoryId }, select: { status: true, resolvedAt: true } });
         const data = { status: input.status, ...resolution(previous, input.status, resolvedBy, now) };
@@ -102,6 +105,12 @@ const RecordQualityMetricsInput = builder.inputType("RecordQualityMetricsInput",
   }),
 });
 
+/** Inside a transaction: one quality writer per memory at a time (and the memory still there). */
+async function lockOwnMemory(tx: Prisma.TransactionClient, viewerId: string, memoryId: string, globalId: string) {
+  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM memories WHERE id = ${memoryId} AND user_id = ${viewerId} FOR NO KEY UPDATE`;
+  if (rows.length === 0) throw notFound("Memory", globalId);
+}
+
 const mean = (values: number[]) => (values.length ? values.reduce((sum, value) => sum + value, 0) / values.length : null);
 
 builder.mutationField("recordQualityMetrics", (t) =>
@@ -118,7 +127,9 @@ builder.mutationField("recordQualityMetrics", (t) =>
       const memoryId = await requireOwned(context, "Memory", globalId, "memoryId");
       const scoresChanged = SCORES.some((name) => scores[name] !== undefined);
 
-      const id = await context.prisma.$transaction(async (tx) => {
+      const id = await retryingTransaction(context.prisma, async (tx) => {
+        // Read-modify-write of the scores: one writer per memory at a time, so `overall` is the mean of what is stored.
+        await lockOwnMemory(tx, context.viewer.id, memoryId, globalId);
         let derived: number | null | undefined;
         if (overall === undefined && scoresChanged) {
           const stored = await tx.qualityMetrics.findUnique({ where: { memoryId }, select: { completeness: true, accuracy: true, relevance: true, clarity: true } });

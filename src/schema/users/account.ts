@@ -3,6 +3,7 @@
 // clusters, the planning board, API keys) go in one transaction. Only the person may do it (not an
 // API key), and only by naming their own external id.
 import { builder } from "../../builder.ts";
+import { retryingTransaction } from "../../db/transaction.ts";
 import { requirePerson } from "../../auth/viewer.ts";
 import { badInput } from "../../errors.ts";
 
@@ -33,7 +34,7 @@ builder.mutationField("deleteViewer", (t) =>
       requirePerson(context, "delete its user");
       const { id, externalId } = context.viewer;
       if (args.confirm !== externalId) throw badInput("confirm must be the viewer's externalId", "confirm");
-      const deleted = await context.prisma.$transaction(async (tx) => {
+      const deleted = await retryingTransaction(context.prisma, async (tx) => {
         const conversations = await tx.conversation.count({ where: { userId: id } });
         const messages = await tx.message.count({ where: { conversation: { userId: id } } });
         const memories = await tx.memory.count({ where: { userId: id } });
