@@ -158,4 +158,10 @@ describe.skipIf(!redisServerAvailable())("rate limits shared through Redis (REDI
       redis.thaw();
     }
   });
+
+  it("refuses to start when Redis cannot be reached, without printing its password", async () => {
+    const attempt = connectSharedRateLimiter(LIMITS, { url: "redis://:hunter2@127.0.0.1:1", prefix, logger, connectTimeoutMs: 1_000 });
+    await expect(attempt).rejects.toThrow(/could not connect to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 for rate limits/);
+    await expect(attempt).rejects.not.toThrow(/hunter2/);
+  });
 });

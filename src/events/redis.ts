@@ -91,7 +91,8 @@ export async function connectRedisEvents({ url, prefix, logger, connectTimeoutMs
   };
 }
 
-function whenReady(client: Redis, timeoutMs: number): Promise<void> {
+/** Connects a lazyConnect client, retrying (its retryStrategy) until it is ready or the time is up. */
+export function whenReady(client: Redis, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let lastError: Error | undefined;
     const onError = (error: Error) => {

@@ -8,6 +8,7 @@
 import { Redis } from "ioredis";
 import { apiError } from "../errors.ts";
 import { redactUrl, type Logger } from "../logger.ts";
+import { whenReady } from "../events/redis.ts";
 
 export interface RateLimitConfig {
   perMinute: number;
@@ -125,7 +126,7 @@ export async function connectSharedRateLimiter(
   client.defineCommand("takeToken", { numberOfKeys: 1, lua: TAKE_TOKEN });
   client.on("error", () => {}); // reported below, once per outage
   try {
-    await client.connect();
+    await whenReady(client, connectTimeoutMs);
   } catch (error) {
     client.disconnect();
     throw new Error(`could not connect to Redis at ${where} for rate limits: ${(error as Error).message}`);
