@@ -4,7 +4,8 @@
 // instance, and the shared buckets come back with Redis.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectSharedRateLimiter, type RateLimiter } from "../src/server/rate-limit.ts";
+import type { RateLimiter } from "../src/server/rate-limit.ts";
+import { connectSharedRateLimiter } from "../src/server/rate-limit-redis.ts";
 import type { Logger } from "../src/logger.ts";
 import type { Database } from "../src/db/database.ts";
 import { freshDatabase } from "./support/database.ts";
