@@ -24,6 +24,11 @@ try {
 }
 const logger = createLogger(config.logLevel);
 
+// The embedder's model loads in its worker thread (the other core) while the database opens here.
+const embedder = createEmbedder(config.embedder);
+const warming = embedder.warm?.();
+warming?.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+
 let database: Database;
 try {
   database = await openDatabase({
@@ -39,8 +44,7 @@ try {
 }
 logger.info(`database: ${database.kind === "pglite" ? "embedded PGlite (pgvector)" : "PostgreSQL"} at ${database.location}; migrations applied`);
 
-const embedder = createEmbedder(config.embedder);
-await embedder.warm?.();
+await warming;
 logger.info(`embedder: ${embedder.model} (${embedder.dimensions} dimensions)`);
 
 let events: EventBus;
