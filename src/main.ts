@@ -81,7 +81,7 @@ const server = await startServer(
 // Messages are chunked and embedded after they are written, never inside the request.
 let worker: BackgroundWorker | undefined;
 if (config.background.enabled) {
-  worker = await startBackgroundWorker({ prisma: database.prisma, embedder, config: config.background, logger });
+  worker = await startBackgroundWorker({ prisma: database.prisma, embedder, config: config.background, logger, events: events.pubsub });
   logger.info(`background embedding: on (${config.background.concurrency} at a time, with ${embedder.model})`);
 } else {
   logger.warn("background embedding: off (THREADLINE_BACKGROUND_EMBEDDING=0): new messages wait in the queue for an instance that has it on");
