@@ -62,7 +62,7 @@ async function load(db: Database, counts: number[]) {
              (SELECT array_agg(centres.c[i] + (random() - 0.5) * 0.8 ORDER BY i) FROM generate_series(1, ${DIMS}::int) i)::real[]::vector,
              'bench-512', ${DIMS}, now()
         FROM generate_series(${start}::int, ${end - 1}::int) g
-        JOIN centres ON centres.k = (g * 7919) % 64
+        JOIN centres ON centres.k = (g::bigint * 7919) % 64
         CROSS JOIN LATERAL (SELECT u FROM owners WHERE first <= g ORDER BY first DESC LIMIT 1) o`;
     done = end;
     log(`loaded ${done}/${VECTORS} vectors (${((done / (performance.now() - started)) * 1000).toFixed(0)}/s)`);
