@@ -11,6 +11,7 @@ import { checkRange, checkText, jsonInput } from "../inputs.ts";
 import { contentHash, extractLinks, messageFingerprint } from "./content.ts";
 import { enqueueMessageEmbedding } from "../../jobs/queue.ts";
 import { retryingTransaction } from "../../db/transaction.ts";
+import { ALL_USERS } from "../../events/pubsub.ts";
 
 export const MAX_MESSAGES_PER_APPEND = 1000;
 export const MAX_CHILDREN_PER_MESSAGE = 100;
@@ -234,6 +235,7 @@ export async function insertMessages(
 export function publishMessagesAdded(context: Context, conversationId: string, messageIds: readonly string[]) {
   if (messageIds.length === 0) return;
   context.pubsub.publish("messageAdded", context.viewer.id, { conversationId, messageIds: [...messageIds] });
+  context.pubsub.publish("jobsQueued", ALL_USERS, { kind: "embed_messages" }); // their embedding job: wake the workers
 }
 
 /**
