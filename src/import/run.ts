@@ -7,8 +7,10 @@ import { ImportFormatError, type ImportedConversation, type ParseResult } from "
 import { TEXT_FORMATS, isTextFormat, parseText } from "./formats/index.ts";
 import { request, type ServerTarget } from "./client.ts";
 import { parseThreadline, sendThreadline, type ThreadlineExport } from "./threadline.ts";
+import { readSqlite, type SqliteImport } from "./sqlite.ts";
 
-export const FORMATS = [...Object.keys(TEXT_FORMATS), "threadline"] as const;
+export const FORMATS = [...Object.keys(TEXT_FORMATS), "sqlite", "threadline"] as const;
+const EXTENSIONS: Record<string, readonly string[]> = { threadline: [".jsonl"], sqlite: [".db", ".sqlite", ".sqlite3"] };
 
 export interface ImportOptions {
   format: string;
@@ -33,6 +35,8 @@ export interface ImportSummary {
   toolUses: number;
   /** Actions, previews and memories (threadline exports): stored, and already there. */
   records?: { stored: number; alreadyThere: number };
+  /** Per kind of record besides conversations and messages (sqlite): stored, and already there. */
+  kinds?: Record<string, { stored: number; alreadyThere: number }>;
   skipped: Record<string, number>;
 }
 
@@ -42,8 +46,8 @@ const IMPORT = `mutation Import($input: ConversationImportInput!) {
 
 /** The files a path names: itself, or the format's files anywhere under a folder (sorted). */
 export function filesFor(format: string, paths: readonly string[]): string[] {
-  if (!isTextFormat(format) && format !== "threadline") throw new ImportFormatError(`Unknown format "${format}"; known: ${FORMATS.join(", ")}`);
-  const extensions: readonly string[] = isTextFormat(format) ? TEXT_FORMATS[format].extensions : [".jsonl"];
+  if (!isTextFormat(format) && !EXTENSIONS[format]) throw new ImportFormatError(`Unknown format "${format}"; known: ${FORMATS.join(", ")}`);
+  const extensions: readonly string[] = isTextFormat(format) ? TEXT_FORMATS[format].extensions : EXTENSIONS[format];
   const found: string[] = [];
   const walk = (entry: string) => {
     const stat = fs.statSync(entry, { throwIfNoEntry: false });
@@ -81,10 +85,11 @@ const wire = (conversation: ImportedConversation) => ({
 });
 
 export async function runImport(options: ImportOptions): Promise<ImportSummary> {
-  const { format, target, batchSize = 500, stateFile, fresh = false, onProgress } = options;
+  const { format } = options;
   const files = filesFor(format, options.paths);
   if (files.length === 0) throw new ImportFormatError(`no ${format} files under ${options.paths.join(", ")}`);
   if (format === "threadline") return importThreadline(files, options);
+  if (format === "sqlite") return importSqlite(files, options);
   // Every file parses whole before anything is sent: a bad one is refused, nothing half-written.
   const parsed: ParseResult[] = [];
   const problems: string[] = [];
@@ -99,8 +104,18 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   if (problems.length) throw new ImportFormatError(`nothing was imported:\n  ${problems.join("\n  ")}`);
 
   const summary: ImportSummary = { files: files.length, conversations: 0, created: 0, messages: 0, duplicates: 0, resumed: 0, toolUses: 0, skipped: {} };
-  for (const result of parsed) for (const [reason, count] of Object.entries(result.skipped)) summary.skipped[reason] = (summary.skipped[reason] ?? 0) + count;
-  const conversations = parsed.flatMap((result) => result.conversations);
+  for (const result of parsed) addSkipped(summary, result.skipped);
+  await sendConversations(parsed.flatMap((result) => result.conversations), summary, options);
+  return summary;
+}
+
+function addSkipped(summary: ImportSummary, skipped: Record<string, number>) {
+  for (const [reason, count] of Object.entries(skipped)) summary.skipped[reason] = (summary.skipped[reason] ?? 0) + count;
+}
+
+/** Each conversation in batches of its messages, finished batches recorded in the state file. */
+async function sendConversations(conversations: ImportedConversation[], summary: ImportSummary, options: ImportOptions) {
+  const { target, batchSize = 500, stateFile, fresh = false, onProgress } = options;
   const total = conversations.reduce((sum, c) => sum + Math.max(1, c.messages.length), 0);
   const state = loadState(stateFile, fresh);
   const save = () => stateFile && fs.writeFileSync(stateFile, JSON.stringify(state));
@@ -129,6 +144,54 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
       onProgress?.(sent, total);
     }
   }
+}
+
+const RECORDS = `mutation Records($input: MemoryRecordsImportInput!) {
+  importMemoryRecords(input: $input) {
+    memories { stored alreadyThere } moodScores { stored alreadyThere } turningPoints { stored alreadyThere }
+    clusters { stored alreadyThere } clusterMembers { stored alreadyThere }
+  }
+}`;
+
+/** The emotional-memory system's SQLite files: the chat's messages first, then memories (with what was recorded about each), then clusters. */
+async function importSqlite(files: string[], options: ImportOptions): Promise<ImportSummary> {
+  const read: SqliteImport[] = [];
+  const problems: string[] = [];
+  for (const file of files) {
+    try {
+      read.push(await readSqlite(fs.readFileSync(file), file));
+    } catch (error) {
+      if (error instanceof ImportFormatError) problems.push(error.message);
+      else throw error;
+    }
+  }
+  if (problems.length) throw new ImportFormatError(`nothing was imported:\n  ${problems.join("\n  ")}`);
+  const summary: ImportSummary = { files: files.length, conversations: 0, created: 0, messages: 0, duplicates: 0, resumed: 0, toolUses: 0, kinds: {}, skipped: {} };
+  for (const file of read) addSkipped(summary, file.skipped);
+  await sendConversations(
+    read.map((file) => file.conversation),
+    summary,
+    options,
+  );
+  const add = (counts: Record<string, { stored: number; alreadyThere: number }>) => {
+    for (const [kind, count] of Object.entries(counts)) {
+      const total = (summary.kinds![kind] ??= { stored: 0, alreadyThere: 0 });
+      total.stored += count.stored;
+      total.alreadyThere += count.alreadyThere;
+    }
+  };
+  for (const { records } of read) {
+    const { conversationExternalId } = records;
+    // 100 memories a call: each brings its satellite records (mood scores, validation results, …) along.
+    for (let b = 0; b * 100 < records.memories.length; b++) {
+      const memories = records.memories.slice(b * 100, (b + 1) * 100);
+      add((await request(options.target, RECORDS, { input: { conversationExternalId, memories } })).importMemoryRecords);
+    }
+    for (let b = 0; b * 50 < records.clusters.length; b++) {
+      const clusters = records.clusters.slice(b * 50, (b + 1) * 50);
+      add((await request(options.target, RECORDS, { input: { conversationExternalId, clusters } })).importMemoryRecords);
+    }
+  }
   return summary;
 }
 
@@ -139,6 +202,7 @@ export function formatSummary(s: ImportSummary): string {
     `messages       ${s.messages} imported, ${s.duplicates} already there${s.resumed ? `, ${s.resumed} skipped as sent by an earlier run` : ""}`,
     `tool uses      ${s.toolUses}`,
     ...(s.records ? [`other records  ${s.records.stored} imported (actions, previews, memories), ${s.records.alreadyThere} already there`] : []),
+    ...Object.entries(s.kinds ?? {}).map(([kind, c]) => `${kind.replace(/[A-Z]/g, (l) => ` ${l.toLowerCase()}`).padEnd(15)}${c.stored} imported, ${c.alreadyThere} already there`),
   ];
   const skipped = Object.entries(s.skipped);
   lines.push(`skipped        ${skipped.length ? "" : "nothing"}`);

@@ -92,30 +92,6 @@ const AnalysisImportInput = builder.inputType("AnalysisImportInput", {
   }),
 });
 
-const MemoryRecordImportInput = builder.inputType("MemoryRecordImportInput", {
-  description: "A memory and what was recorded about it. A memory whose externalId you already hold is left as it is, with everything given here for it.",
-  fields: (t) => ({
-    externalId: t.string({ required: true, description: "The source system's id for the memory." }),
-    content: t.string({ required: true }),
-    summary: t.string(),
-    kind: t.string({ description: "Default fact." }),
-    importance: t.float({ description: "Any finite number (see createMemory)." }),
-    confidence: t.float({ description: "0 to 1." }),
-    participants: t.stringList(),
-    tags: t.stringList(),
-    sourceMessageExternalIds: t.stringList({ description: "The messages of the conversation it came from, by their externalId." }),
-    accessCount: t.int(),
-    lastAccessedAt: t.field({ type: "DateTime" }),
-    metadata: t.field({ type: "JSON" }),
-    createdAt: t.field(when("When it was first recorded; defaults to now.")),
-    emotionalContext: t.field({ type: EmotionalContextImportInput }),
-    relationshipDynamics: t.field({ type: [RelationshipDynamicsImportInput] }),
-    validation: t.field({ type: ValidationImportInput }),
-    qualityMetrics: t.field({ type: QualityMetricsImportInput }),
-    analyses: t.field({ type: [AnalysisImportInput] }),
-  }),
-});
-
 const MoodScoreImportInput = builder.inputType("MoodScoreImportInput", {
   description: "A mood score; one with the same participant, time and score as one the conversation holds is already there.",
   fields: (t) => ({
@@ -138,6 +114,32 @@ const TurningPointImportInput = builder.inputType("TurningPointImportInput", {
     messageExternalId: t.string(),
     description: t.string(),
     metadata: t.field({ type: "JSON" }),
+  }),
+});
+
+const MemoryRecordImportInput = builder.inputType("MemoryRecordImportInput", {
+  description: "A memory and what was recorded about it. A memory whose externalId you already hold is left as it is, with everything given here for it.",
+  fields: (t) => ({
+    externalId: t.string({ required: true, description: "The source system's id for the memory." }),
+    content: t.string({ required: true }),
+    summary: t.string(),
+    kind: t.string({ description: "Default fact." }),
+    importance: t.float({ description: "Any finite number (see createMemory)." }),
+    confidence: t.float({ description: "0 to 1." }),
+    participants: t.stringList(),
+    tags: t.stringList(),
+    sourceMessageExternalIds: t.stringList({ description: "The messages of the conversation it came from, by their externalId." }),
+    accessCount: t.int(),
+    lastAccessedAt: t.field({ type: "DateTime" }),
+    metadata: t.field({ type: "JSON" }),
+    createdAt: t.field(when("When it was first recorded; defaults to now.")),
+    emotionalContext: t.field({ type: EmotionalContextImportInput }),
+    relationshipDynamics: t.field({ type: [RelationshipDynamicsImportInput] }),
+    validation: t.field({ type: ValidationImportInput }),
+    qualityMetrics: t.field({ type: QualityMetricsImportInput }),
+    analyses: t.field({ type: [AnalysisImportInput] }),
+    moodScores: t.field({ type: [MoodScoreImportInput], description: "Mood scores read from this memory (in the conversation's series)." }),
+    turningPoints: t.field({ type: [TurningPointImportInput], description: "Turning points found in this memory (in the conversation)." }),
   }),
 });
 
@@ -215,6 +217,42 @@ function list<T>(items: readonly T[] | null | undefined, max: number, field: str
 
 function strings(items: readonly string[] | null | undefined, field: string): string[] {
   return list(items, MAX_LIST, field).map((item, i) => checkText(item, `${field}[${i}]`, { maxLength: 1_000 })!);
+}
+
+type MoodScoreIn = typeof MoodScoreImportInput.$inferInput;
+type TurningPointIn = typeof TurningPointImportInput.$inferInput;
+
+function moodScoreRows(items: readonly MoodScoreIn[] | null | undefined, field: string) {
+  return list(items, MAX_SERIES_RECORDS, field).map((s, i) => {
+    const f = `${field}[${i}]`;
+    return {
+      messageExternalId: checkText(s.messageExternalId, `${f}.messageExternalId`, { maxLength: 500 }),
+      row: {
+        score: checkRange(s.score, `${f}.score`, MOOD_SCORE_MIN, MOOD_SCORE_MAX)!,
+        measuredAt: s.measuredAt,
+        participant: checkText(s.participant, `${f}.participant`, { maxLength: 200 }) ?? null,
+        label: checkText(s.label, `${f}.label`, { maxLength: 200 }),
+        confidence: checkRange(s.confidence, `${f}.confidence`, 0, 1),
+        factors: jsonInput(s.factors),
+      },
+    };
+  });
+}
+
+function turningPointRows(items: readonly TurningPointIn[] | null | undefined, field: string) {
+  return list(items, MAX_SERIES_RECORDS, field).map((p, i) => {
+    const f = `${field}[${i}]`;
+    return {
+      messageExternalId: checkText(p.messageExternalId, `${f}.messageExternalId`, { maxLength: 500 }),
+      row: {
+        type: checkText(p.type, `${f}.type`, { maxLength: 200 })!,
+        magnitude: checkRange(p.magnitude, `${f}.magnitude`, 0, 1)!,
+        occurredAt: p.occurredAt,
+        description: checkText(p.description, `${f}.description`, { maxLength: 10_000, allowEmpty: true }),
+        metadata: jsonInput(p.metadata),
+      },
+    };
+  });
 }
 
 function unique(values: readonly string[], field: string) {
@@ -302,36 +340,13 @@ function prepare(input: RecordsInput) {
         error: checkText(a.error, `${f}.analyses[${j}].error`, { maxLength: 10_000, allowEmpty: true }),
         createdAt: unlessNull(a.createdAt),
       })),
+      moodScores: moodScoreRows(m.moodScores, `${f}.moodScores`),
+      turningPoints: turningPointRows(m.turningPoints, `${f}.turningPoints`),
     };
   });
   unique(memories.map((m) => m.externalId), "input.memories.externalId");
-  const moodScores = list(input.moodScores, MAX_SERIES_RECORDS, "input.moodScores").map((s, i) => {
-    const f = `input.moodScores[${i}]`;
-    return {
-      messageExternalId: checkText(s.messageExternalId, `${f}.messageExternalId`, { maxLength: 500 }),
-      row: {
-        score: checkRange(s.score, `${f}.score`, MOOD_SCORE_MIN, MOOD_SCORE_MAX)!,
-        measuredAt: s.measuredAt,
-        participant: checkText(s.participant, `${f}.participant`, { maxLength: 200 }) ?? null,
-        label: checkText(s.label, `${f}.label`, { maxLength: 200 }),
-        confidence: checkRange(s.confidence, `${f}.confidence`, 0, 1),
-        factors: jsonInput(s.factors),
-      },
-    };
-  });
-  const turningPoints = list(input.turningPoints, MAX_SERIES_RECORDS, "input.turningPoints").map((p, i) => {
-    const f = `input.turningPoints[${i}]`;
-    return {
-      messageExternalId: checkText(p.messageExternalId, `${f}.messageExternalId`, { maxLength: 500 }),
-      row: {
-        type: checkText(p.type, `${f}.type`, { maxLength: 200 })!,
-        magnitude: checkRange(p.magnitude, `${f}.magnitude`, 0, 1)!,
-        occurredAt: p.occurredAt,
-        description: checkText(p.description, `${f}.description`, { maxLength: 10_000, allowEmpty: true }),
-        metadata: jsonInput(p.metadata),
-      },
-    };
-  });
+  const moodScores = moodScoreRows(input.moodScores, "input.moodScores");
+  const turningPoints = turningPointRows(input.turningPoints, "input.turningPoints");
   const clusters = list(input.clusters, MAX_CLUSTERS, "input.clusters").map((c, i) => {
     const f = `input.clusters[${i}]`;
     return {
@@ -353,7 +368,9 @@ function prepare(input: RecordsInput) {
   unique(clusters.map((c) => c.row.name), "input.clusters.name");
   const conversationExternalId = checkText(input.conversationExternalId, "input.conversationExternalId", { maxLength: 500 });
   const namesMessages =
-    memories.some((m) => m.sourceMessageExternalIds.length) || moodScores.some((s) => s.messageExternalId) || turningPoints.some((p) => p.messageExternalId);
+    memories.some((m) => m.sourceMessageExternalIds.length || m.moodScores.length || m.turningPoints.length) ||
+    moodScores.some((s) => s.messageExternalId) ||
+    turningPoints.some((p) => p.messageExternalId);
   if (!conversationExternalId && (moodScores.length || turningPoints.length || namesMessages)) {
     throw badInput("input.conversationExternalId is required with mood scores, turning points or message references", "input.conversationExternalId");
   }
@@ -430,13 +447,16 @@ async function importRecords(context: Context, input: RecordsInput): Promise<Rec
         if (!conversation) throw notFound("Conversation", data.conversationExternalId);
         conversationId = conversation.id;
         // Mood series are re-linked below: one import at a time per conversation, like recordMoodScore.
-        if (data.moodScores.length) await lockOwnConversation(tx, viewerId, conversationId);
+        if (data.moodScores.length || data.memories.some((m) => m.moodScores.length)) await lockOwnConversation(tx, viewerId, conversationId);
       }
       const messageIds = await messagesByExternalId(
         tx,
         conversationId,
         new Set([
-          ...data.memories.flatMap((m) => m.sourceMessageExternalIds),
+          ...data.memories.flatMap((m) => [
+            ...m.sourceMessageExternalIds,
+            ...[...m.moodScores, ...m.turningPoints].flatMap((r) => (r.messageExternalId ? [r.messageExternalId] : [])),
+          ]),
           ...data.moodScores.flatMap((s) => (s.messageExternalId ? [s.messageExternalId] : [])),
           ...data.turningPoints.flatMap((p) => (p.messageExternalId ? [p.messageExternalId] : [])),
         ]),
@@ -461,6 +481,8 @@ async function importRecords(context: Context, input: RecordsInput): Promise<Rec
       const dynamics: Prisma.RelationshipDynamicsCreateManyInput[] = [];
       const quality: Prisma.QualityMetricsCreateManyInput[] = [];
       const analyses: Prisma.AnalysisMetadataCreateManyInput[] = [];
+      const memoryScores = fresh.flatMap((m) => m.moodScores);
+      const memoryPoints = fresh.flatMap((m) => m.turningPoints);
       for (const [i, { id }] of created.entries()) {
         const m = fresh[i];
         await setMemoryEmbedding(tx, id, vectors[i], context.embedder.model);
@@ -476,6 +498,17 @@ async function importRecords(context: Context, input: RecordsInput): Promise<Rec
       if (dynamics.length) await tx.relationshipDynamics.createMany({ data: dynamics });
       if (quality.length) await tx.qualityMetrics.createMany({ data: quality });
       if (analyses.length) await tx.analysisMetadata.createMany({ data: analyses });
+      const onMessage = (r: { messageExternalId?: string | null }) => (r.messageExternalId ? messageIds.get(r.messageExternalId) : undefined);
+      if (conversationId && memoryScores.length) {
+        await tx.moodScore.createMany({ data: memoryScores.map((s) => ({ ...s.row, conversationId: conversationId!, messageId: onMessage(s) })) });
+      }
+      if (conversationId && memoryPoints.length) {
+        await tx.turningPoint.createMany({ data: memoryPoints.map((p) => ({ ...p.row, conversationId: conversationId!, messageId: onMessage(p) })) });
+      }
+      result.moodScores.stored += memoryScores.length;
+      result.turningPoints.stored += memoryPoints.length;
+      result.moodScores.alreadyThere += data.memories.filter((m) => held.has(m.externalId)).reduce((n, m) => n + m.moodScores.length, 0);
+      result.turningPoints.alreadyThere += data.memories.filter((m) => held.has(m.externalId)).reduce((n, m) => n + m.turningPoints.length, 0);
 
       // Mood scores: the same participant, time and score is the same score.
       if (conversationId && data.moodScores.length) {
@@ -486,14 +519,14 @@ async function importRecords(context: Context, input: RecordsInput): Promise<Rec
         const key = (s: { participant: string | null; measuredAt: Date; score: number }) => `${s.participant ?? ""}\u0000${s.measuredAt.getTime()}\u0000${s.score}`;
         const seen = new Set(existing.map(key));
         const toStore = data.moodScores.filter((s) => !seen.has(key(s.row)) && (seen.add(key(s.row)), true));
-        result.moodScores = { stored: toStore.length, alreadyThere: data.moodScores.length - toStore.length };
+        result.moodScores.stored += toStore.length;
+        result.moodScores.alreadyThere += data.moodScores.length - toStore.length;
         if (toStore.length) {
-          await tx.moodScore.createMany({
-            data: toStore.map((s) => ({ ...s.row, conversationId: conversationId!, messageId: s.messageExternalId ? messageIds.get(s.messageExternalId) : undefined })),
-          });
-          await relinkDeltas(tx, conversationId, new Set(toStore.map((s) => s.row.participant)));
+          await tx.moodScore.createMany({ data: toStore.map((s) => ({ ...s.row, conversationId: conversationId!, messageId: onMessage(s) })) });
         }
+        memoryScores.push(...toStore);
       }
+      if (conversationId && memoryScores.length) await relinkDeltas(tx, conversationId, new Set(memoryScores.map((s) => s.row.participant)));
 
       // Turning points: the same type at the same time is the same moment.
       if (conversationId && data.turningPoints.length) {
@@ -504,11 +537,10 @@ async function importRecords(context: Context, input: RecordsInput): Promise<Rec
         const key = (p: { type: string; occurredAt: Date }) => `${p.type}\u0000${p.occurredAt.getTime()}`;
         const seen = new Set(existing.map(key));
         const toStore = data.turningPoints.filter((p) => !seen.has(key(p.row)) && (seen.add(key(p.row)), true));
-        result.turningPoints = { stored: toStore.length, alreadyThere: data.turningPoints.length - toStore.length };
+        result.turningPoints.stored += toStore.length;
+        result.turningPoints.alreadyThere += data.turningPoints.length - toStore.length;
         if (toStore.length) {
-          await tx.turningPoint.createMany({
-            data: toStore.map((p) => ({ ...p.row, conversationId: conversationId!, messageId: p.messageExternalId ? messageIds.get(p.messageExternalId) : undefined })),
-          });
+          await tx.turningPoint.createMany({ data: toStore.map((p) => ({ ...p.row, conversationId: conversationId!, messageId: onMessage(p) })) });
         }
       }
 
