@@ -16,13 +16,29 @@ export interface ThreadlineExport {
   actions: Row[];
   previews: Row[];
   memories: Row[];
+  /** The other records (emotional, quality, clusters, chunks, epics, …) by their `record`. */
+  others: Map<string, Row[]>;
 }
 
-const TYPES = new Set(["user", "conversation", "message", "action", "preview", "memory"]);
+const OTHER_TYPES = [
+  "emotionalContext",
+  "relationshipDynamics",
+  "moodScore",
+  "turningPoint",
+  "deltaPattern",
+  "validationStatus",
+  "qualityMetrics",
+  "analysis",
+  "deduplicationRecord",
+  "cluster",
+  "chunk",
+  "epic",
+];
+const TYPES = new Set(["user", "conversation", "message", "action", "preview", "memory", ...OTHER_TYPES]);
 
 export function parseThreadline(bytes: Uint8Array, name: string): ThreadlineExport {
   const text = textOf(bytes, name);
-  const out: ThreadlineExport = { conversations: [], messages: new Map(), actions: [], previews: [], memories: [] };
+  const out: ThreadlineExport = { conversations: [], messages: new Map(), actions: [], previews: [], memories: [], others: new Map() };
   const lines = text.split("\n");
   for (const [i, line] of lines.entries()) {
     if (!line.trim()) continue;
@@ -33,7 +49,7 @@ export function parseThreadline(bytes: Uint8Array, name: string): ThreadlineExpo
       throw new ImportFormatError(`${name}:${i + 1} is not JSON${i === lines.length - 1 ? " (was the file cut short?)" : ""}: not a Threadline export`);
     }
     if (!record || typeof record !== "object" || !TYPES.has(record.record)) {
-      throw new ImportFormatError(`${name}:${i + 1} is not a Threadline export record (record user, conversation, message, action, preview or memory)`);
+      throw new ImportFormatError(`${name}:${i + 1} is not a Threadline export record (record ${[...TYPES].join(", ")})`);
     }
     if (record.record === "user") out.user = record;
     else if (record.record === "conversation") out.conversations.push(record);
@@ -43,7 +59,8 @@ export function parseThreadline(bytes: Uint8Array, name: string): ThreadlineExpo
       out.messages.set(record.conversationId, list);
     } else if (record.record === "action") out.actions.push(record);
     else if (record.record === "preview") out.previews.push(record);
-    else out.memories.push(record);
+    else if (record.record === "memory") out.memories.push(record);
+    else out.others.set(record.record, [...(out.others.get(record.record) ?? []), record]);
   }
   if (!out.user && out.conversations.length === 0 && out.memories.length === 0) throw new ImportFormatError(`${name} holds no Threadline records`);
   for (const [conversationId] of out.messages) {
@@ -138,9 +155,42 @@ export async function sendThreadline(target: ServerTarget, data: ThreadlineExpor
     );
     counts[created ? "others" : "otherDuplicates"]++;
   }
-  const memoryInput = (m: Row) => ({
+  await sendAnalysed(target, data, conversationOf, counts);
+  return counts;
+}
+
+const RECORDS = `mutation($input: MemoryRecordsImportInput!) { importMemoryRecords(input: $input) {
+  memories { stored alreadyThere } moodScores { stored alreadyThere } turningPoints { stored alreadyThere }
+  clusters { stored alreadyThere } clusterMembers { stored alreadyThere } conversationRecords { stored alreadyThere } } }`;
+
+const pick = (row: Row | undefined, ...keys: string[]) => (row ? Object.fromEntries(keys.filter((k) => row[k] !== undefined).map((k) => [k, row[k]])) : undefined);
+
+/** Memories with what was recorded about them, the conversations' mood and analysis records, clusters, chunks and the planning board. */
+async function sendAnalysed(target: ServerTarget, data: ThreadlineExport, conversationOf: (row: Row) => string | null, counts: ThreadlineCounts) {
+  const others = (record: string) => data.others.get(record) ?? [];
+  const byKey = (record: string, key: string) => {
+    const map = new Map<string, Row[]>();
+    for (const row of others(record)) if (row[key]) map.set(row[key], [...(map.get(row[key]) ?? []), row]);
+    return map;
+  };
+  const conversations = new Map(data.conversations.map((c) => [c.id, c]));
+  const messages = new Map([...data.messages.values()].flat().map((m) => [m.id, m]));
+  const messageKey = (id: string | null | undefined) => (id && messages.has(id) ? sourceId(messages.get(id)!) : undefined);
+  const memoryKeys = new Map(data.memories.map((m) => [m.id, sourceId(m)]));
+  const contexts = byKey("emotionalContext", "memoryId");
+  const dynamics = byKey("relationshipDynamics", "memoryId");
+  const validations = byKey("validationStatus", "memoryId");
+  const quality = byKey("qualityMetrics", "memoryId");
+  const analyses = byKey("analysis", "memoryId");
+  const merges = byKey("deduplicationRecord", "memoryId");
+  const add = (r: Record<string, { stored: number; alreadyThere: number }>) => {
+    for (const c of Object.values(r)) {
+      counts.others += c.stored;
+      counts.otherDuplicates += c.alreadyThere;
+    }
+  };
+  const memoryRecord = (m: Row) => ({
     externalId: sourceId(m),
-    conversationId: conversationOf(m),
     content: m.content,
     summary: m.summary,
     kind: m.kind,
@@ -152,17 +202,92 @@ export async function sendThreadline(target: ServerTarget, data: ThreadlineExpor
     lastAccessedAt: m.lastAccessedAt,
     metadata: m.metadata,
     createdAt: m.createdAt,
+    sourceMessageExternalIds: (m.sourceMessageIds ?? [])
+      .filter((id: string) => messages.get(id)?.conversationId === m.conversationId)
+      .map((id: string) => messageKey(id)),
+    emotionalContext: pick(contexts.get(m.id)?.[0], "mood", "intensity", "themes", "markers", "metadata", "createdAt"),
+    relationshipDynamics: (dynamics.get(m.id) ?? []).map((d) => pick(d, "participants", "closeness", "tension", "support", "patterns", "metadata", "createdAt")),
+    validation: validations.get(m.id)?.[0] && {
+      ...pick(validations.get(m.id)![0], "status", "errors", "resolvedAt", "resolvedBy", "metadata", "createdAt"),
+      results: validations.get(m.id)![0].results.map((r: Row) => pick(r, "rule", "passed", "severity", "message", "metadata", "createdAt")),
+    },
+    qualityMetrics: pick(quality.get(m.id)?.[0], "overall", "completeness", "accuracy", "relevance", "clarity", "dimensions", "createdAt"),
+    analyses: (analyses.get(m.id) ?? []).map((a) => pick(a, "analyzer", "version", "status", "config", "startedAt", "completedAt", "error", "createdAt")),
+    deduplicationRecords: (merges.get(m.id) ?? []).map((d) => pick(d, "mergedMemoryIds", "strategy", "conflicts", "createdAt")),
   });
-  const CREATE_MANY = `mutation($inputs: [CreateMemoryInput!]!) { createMemories(inputs: $inputs) { id } }`;
-  for (let b = 0; b * 200 < data.memories.length; b++) {
-    const batch = data.memories.slice(b * 200, (b + 1) * 200).map(memoryInput);
-    if (await once(target, CREATE_MANY, { inputs: batch })) counts.others += batch.length;
-    else {
-      // Some are there already (an import sent again): one by one, the rest still go in.
-      for (const input of batch) counts[(await once(target, CREATE_MANY, { inputs: [input] })) ? "others" : "otherDuplicates"]++;
+  // Memories by conversation (their records name its messages), 100 a call.
+  const groups = new Map<string | null, Row[]>();
+  for (const m of data.memories) groups.set(m.conversationId ?? null, [...(groups.get(m.conversationId ?? null) ?? []), m]);
+  for (const [conversationId, memories] of groups) {
+    const conversationExternalId = conversationId && conversations.has(conversationId) ? sourceId(conversations.get(conversationId)!) : undefined;
+    for (let b = 0; b * 100 < memories.length; b++) {
+      const batch = memories.slice(b * 100, (b + 1) * 100).map(memoryRecord);
+      add((await request(target, RECORDS, { input: { conversationExternalId, memories: batch } })).importMemoryRecords);
     }
   }
-  return counts;
+  // Each conversation's own records.
+  const inConversation = (record: string) => byKey(record, "conversationId");
+  const scores = inConversation("moodScore");
+  const points = inConversation("turningPoint");
+  const patterns = inConversation("deltaPattern");
+  const ownDynamics = inConversation("relationshipDynamics");
+  const ownAnalyses = inConversation("analysis");
+  const messageContexts = new Map<string, Row[]>();
+  for (const c of others("emotionalContext")) {
+    const message = c.messageId && messages.get(c.messageId);
+    if (message) messageContexts.set(message.conversationId, [...(messageContexts.get(message.conversationId) ?? []), c]);
+  }
+  for (const c of data.conversations) {
+    const input = {
+      conversationExternalId: sourceId(c),
+      moodScores: (scores.get(c.id) ?? []).map((s) => ({ ...pick(s, "score", "measuredAt", "participant", "label", "confidence", "factors"), messageExternalId: messageKey(s.messageId) })),
+      turningPoints: (points.get(c.id) ?? []).map((p) => ({ ...pick(p, "type", "magnitude", "occurredAt", "description", "metadata"), messageExternalId: messageKey(p.messageId) })),
+      messageEmotionalContexts: (messageContexts.get(c.id) ?? []).map((e) => ({
+        ...pick(e, "mood", "intensity", "themes", "markers", "metadata", "createdAt"),
+        messageExternalId: messageKey(e.messageId),
+      })),
+      relationshipDynamics: (ownDynamics.get(c.id) ?? []).filter((d) => !d.memoryId).map((d) => pick(d, "participants", "closeness", "tension", "support", "patterns", "metadata", "createdAt")),
+      analyses: (ownAnalyses.get(c.id) ?? []).filter((a) => !a.memoryId).map((a) => pick(a, "analyzer", "version", "status", "config", "startedAt", "completedAt", "error", "createdAt")),
+      deltaPatterns: (patterns.get(c.id) ?? []).map((p) => pick(p, "patternType", "description", "confidence", "metadata", "createdAt", "deltasTo")),
+    };
+    if (Object.values(input).some((v) => Array.isArray(v) && v.length)) add((await request(target, RECORDS, { input })).importMemoryRecords);
+  }
+  const clusters = others("cluster").map((c) => ({
+    ...pick(c, "name", "themes", "description", "metadata", "createdAt"),
+    members: c.members.filter((m: Row) => memoryKeys.has(m.memoryId)).map((m: Row) => ({ memoryExternalId: memoryKeys.get(m.memoryId), score: m.score, metadata: m.metadata, addedAt: m.addedAt })),
+  }));
+  for (let b = 0; b * 50 < clusters.length; b++) add((await request(target, RECORDS, { input: { clusters: clusters.slice(b * 50, (b + 1) * 50) } })).importMemoryRecords);
+  // Chunks by conversation: upsertChunks replaces by chunkIndex, so sending them again changes nothing.
+  for (const [conversationId, chunks] of byKey("chunk", "conversationId")) {
+    const id = conversationOf({ conversationId });
+    if (!id) continue;
+    for (let b = 0; b * 200 < chunks.length; b++) {
+      const batch = chunks.slice(b * 200, (b + 1) * 200).map((k) => ({ chunkIndex: k.chunkIndex, chunkText: k.chunkText, metadata: k.metadata }));
+      await request(target, `mutation($id: ID!, $chunks: [ChunkInput!]!) { upsertChunks(conversationId: $id, chunks: $chunks) { id } }`, { id, chunks: batch });
+      counts.others += batch.length;
+    }
+  }
+  // The planning board, in its order; an epic with the same title already on the board is already there.
+  const epics = [...others("epic")].sort((x, y) => x.order - y.order);
+  if (epics.length) {
+    const titles = new Set<string>();
+    let after: string | null = null;
+    do {
+      const { epics: page }: { epics: Row } = await request(target, `query($after: String) { epics(first: 100, after: $after) { edges { node { title } } pageInfo { hasNextPage endCursor } } }`, { after });
+      for (const edge of page.edges) titles.add(edge.node.title);
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+    } while (after);
+    for (const e of epics) {
+      if (titles.has(e.title)) {
+        counts.otherDuplicates++;
+        continue;
+      }
+      await request(target, `mutation($input: CreateEpicInput!) { createEpic(input: $input) { id } }`, {
+        input: pick(e, "title", "description", "status", "priority", "quarter", "outcome", "icon", "color"),
+      });
+      counts.others++;
+    }
+  }
 }
 
 const EXPORT = `query($after: String) { exportViewer(after: $after, first: 100) { records endCursor hasNextPage } }`;

@@ -92,6 +92,10 @@ const AnalysisImportInput = builder.inputType("AnalysisImportInput", {
   }),
 });
 
+const MoodScoreKeyInput = builder.inputType("MoodScoreKeyInput", {
+  fields: (t) => ({ participant: t.string(), measuredAt: t.field({ type: "DateTime", required: true }) }),
+});
+
 const MoodScoreImportInput = builder.inputType("MoodScoreImportInput", {
   description: "A mood score; one with the same participant, time and score as one the conversation holds is already there.",
   fields: (t) => ({
@@ -114,6 +118,40 @@ const TurningPointImportInput = builder.inputType("TurningPointImportInput", {
     messageExternalId: t.string(),
     description: t.string(),
     metadata: t.field({ type: "JSON" }),
+  }),
+});
+
+const DeduplicationRecordImportInput = builder.inputType("DeduplicationRecordImportInput", {
+  fields: (t) => ({
+    mergedMemoryIds: t.stringList({ description: "The ids the merged memories had (kept as given)." }),
+    strategy: t.string({ required: true }),
+    conflicts: t.field({ type: "JSON" }),
+    createdAt: t.field(when("Defaults to now.")),
+  }),
+});
+
+const MessageEmotionalContextImportInput = builder.inputType("MessageEmotionalContextImportInput", {
+  description: "A message's emotional context; a message that has one already keeps it.",
+  fields: (t) => ({
+    messageExternalId: t.string({ required: true }),
+    mood: t.string({ required: true }),
+    intensity: t.float({ description: "0 to 1." }),
+    themes: t.stringList(),
+    markers: t.stringList(),
+    metadata: t.field({ type: "JSON" }),
+    createdAt: t.field(when("Defaults to now.")),
+  }),
+});
+
+const DeltaPatternImportInput = builder.inputType("DeltaPatternImportInput", {
+  description: "A pattern over the conversation's mood deltas, each named by the score it leads to; one of the same type recorded at the same time is already there.",
+  fields: (t) => ({
+    patternType: t.string({ required: true }),
+    description: t.string(),
+    confidence: t.float({ description: "0 to 1." }),
+    metadata: t.field({ type: "JSON" }),
+    createdAt: t.field({ type: "DateTime", required: true }),
+    deltasTo: t.field({ type: [MoodScoreKeyInput], description: "The deltas, by the mood score each leads to." }),
   }),
 });
 
@@ -140,6 +178,7 @@ const MemoryRecordImportInput = builder.inputType("MemoryRecordImportInput", {
     analyses: t.field({ type: [AnalysisImportInput] }),
     moodScores: t.field({ type: [MoodScoreImportInput], description: "Mood scores read from this memory (in the conversation's series)." }),
     turningPoints: t.field({ type: [TurningPointImportInput], description: "Turning points found in this memory (in the conversation)." }),
+    deduplicationRecords: t.field({ type: [DeduplicationRecordImportInput], description: "Merges this memory kept." }),
   }),
 });
 
@@ -175,6 +214,13 @@ const MemoryRecordsImportInput = builder.inputType("MemoryRecordsImportInput", {
     moodScores: t.field({ type: [MoodScoreImportInput], description: `At most ${MAX_SERIES_RECORDS}.` }),
     turningPoints: t.field({ type: [TurningPointImportInput], description: `At most ${MAX_SERIES_RECORDS}.` }),
     clusters: t.field({ type: [MemoryClusterImportInput], description: `At most ${MAX_CLUSTERS}; members may name memories of this call or earlier ones.` }),
+    messageEmotionalContexts: t.field({ type: [MessageEmotionalContextImportInput], description: `At most ${MAX_SERIES_RECORDS}.` }),
+    relationshipDynamics: t.field({
+      type: [RelationshipDynamicsImportInput],
+      description: "The conversation's own (not a memory's); one recorded at the same time is already there.",
+    }),
+    analyses: t.field({ type: [AnalysisImportInput], description: "Analysis runs of the conversation; one of the same analyzer started at the same time is already there." }),
+    deltaPatterns: t.field({ type: [DeltaPatternImportInput] }),
   }),
 });
 
@@ -185,6 +231,7 @@ interface Count {
   alreadyThere: number;
 }
 interface RecordsResult {
+  conversationRecords: Count;
   memories: Count;
   moodScores: Count;
   turningPoints: Count;
@@ -206,6 +253,11 @@ const MemoryRecordsImportPayload = builder.objectRef<RecordsResult>("MemoryRecor
     turningPoints: t.field({ type: ImportCount, resolve: (r) => r.turningPoints }),
     clusters: t.field({ type: ImportCount, resolve: (r) => r.clusters }),
     clusterMembers: t.field({ type: ImportCount, resolve: (r) => r.clusterMembers }),
+    conversationRecords: t.field({
+      type: ImportCount,
+      resolve: (r) => r.conversationRecords,
+      description: "Messages' emotional contexts, the conversation's relationship dynamics, analyses and delta patterns.",
+    }),
   }),
 });
 
@@ -340,6 +392,12 @@ function prepare(input: RecordsInput) {
         error: checkText(a.error, `${f}.analyses[${j}].error`, { maxLength: 10_000, allowEmpty: true }),
         createdAt: unlessNull(a.createdAt),
       })),
+      deduplicationRecords: list(m.deduplicationRecords, 50, `${f}.deduplicationRecords`).map((d, j) => ({
+        mergedMemoryIds: strings(d.mergedMemoryIds, `${f}.deduplicationRecords[${j}].mergedMemoryIds`),
+        strategy: checkText(d.strategy, `${f}.deduplicationRecords[${j}].strategy`, { maxLength: 200 })!,
+        conflicts: jsonInput(d.conflicts),
+        createdAt: unlessNull(d.createdAt),
+      })),
       moodScores: moodScoreRows(m.moodScores, `${f}.moodScores`),
       turningPoints: turningPointRows(m.turningPoints, `${f}.turningPoints`),
     };
@@ -366,15 +424,63 @@ function prepare(input: RecordsInput) {
     };
   });
   unique(clusters.map((c) => c.row.name), "input.clusters.name");
+  const messageContexts = list(input.messageEmotionalContexts, MAX_SERIES_RECORDS, "input.messageEmotionalContexts").map((c, i) => {
+    const f = `input.messageEmotionalContexts[${i}]`;
+    return {
+      messageExternalId: checkText(c.messageExternalId, `${f}.messageExternalId`, { maxLength: 500 })!,
+      row: {
+        mood: checkText(c.mood, `${f}.mood`, { maxLength: 200 })!,
+        intensity: checkRange(c.intensity, `${f}.intensity`, 0, 1),
+        themes: strings(c.themes, `${f}.themes`),
+        markers: strings(c.markers, `${f}.markers`),
+        metadata: jsonInput(c.metadata),
+        createdAt: unlessNull(c.createdAt),
+      },
+    };
+  });
+  unique(messageContexts.map((c) => c.messageExternalId), "input.messageEmotionalContexts.messageExternalId");
+  const conversationDynamics = list(input.relationshipDynamics, MAX_LIST, "input.relationshipDynamics").map((d, j) => ({
+    participants: strings(d.participants, `input.relationshipDynamics[${j}].participants`),
+    closeness: checkRange(d.closeness, `input.relationshipDynamics[${j}].closeness`, 0, 1),
+    tension: checkRange(d.tension, `input.relationshipDynamics[${j}].tension`, 0, 1),
+    support: checkRange(d.support, `input.relationshipDynamics[${j}].support`, 0, 1),
+    patterns: jsonInput(d.patterns),
+    metadata: jsonInput(d.metadata),
+    createdAt: d.createdAt ?? new Date(),
+  }));
+  const conversationAnalyses = list(input.analyses, MAX_LIST, "input.analyses").map((a, j) => ({
+    analyzer: checkText(a.analyzer, `input.analyses[${j}].analyzer`, { maxLength: 200 })!,
+    version: checkText(a.version, `input.analyses[${j}].version`, { maxLength: 100 }),
+    status: a.status ?? undefined,
+    config: jsonInput(a.config),
+    startedAt: a.startedAt,
+    completedAt: a.completedAt,
+    error: checkText(a.error, `input.analyses[${j}].error`, { maxLength: 10_000, allowEmpty: true }),
+    createdAt: a.createdAt ?? new Date(),
+  }));
+  const deltaPatterns = list(input.deltaPatterns, MAX_LIST, "input.deltaPatterns").map((p, j) => ({
+    deltasTo: list(p.deltasTo, 1_000, `input.deltaPatterns[${j}].deltasTo`).map((k) => ({ participant: k.participant ?? null, measuredAt: k.measuredAt })),
+    row: {
+      patternType: checkText(p.patternType, `input.deltaPatterns[${j}].patternType`, { maxLength: 200 })!,
+      description: checkText(p.description, `input.deltaPatterns[${j}].description`, { maxLength: 10_000, allowEmpty: true }),
+      confidence: checkRange(p.confidence, `input.deltaPatterns[${j}].confidence`, 0, 1),
+      metadata: jsonInput(p.metadata),
+      createdAt: p.createdAt,
+    },
+  }));
   const conversationExternalId = checkText(input.conversationExternalId, "input.conversationExternalId", { maxLength: 500 });
   const namesMessages =
     memories.some((m) => m.sourceMessageExternalIds.length || m.moodScores.length || m.turningPoints.length) ||
     moodScores.some((s) => s.messageExternalId) ||
     turningPoints.some((p) => p.messageExternalId);
-  if (!conversationExternalId && (moodScores.length || turningPoints.length || namesMessages)) {
-    throw badInput("input.conversationExternalId is required with mood scores, turning points or message references", "input.conversationExternalId");
+  const conversational = messageContexts.length || conversationDynamics.length || conversationAnalyses.length || deltaPatterns.length;
+  if (!conversationExternalId && (moodScores.length || turningPoints.length || namesMessages || conversational)) {
+    throw badInput(
+      "input.conversationExternalId is required with mood scores, turning points, message references and the conversation's own records",
+      "input.conversationExternalId",
+    );
   }
-  return { conversationExternalId, memories, moodScores, turningPoints, clusters };
+  return { conversationExternalId, memories, moodScores, turningPoints, clusters, messageContexts, conversationDynamics, conversationAnalyses, deltaPatterns };
 }
 
 type Prepared = ReturnType<typeof prepare>;
@@ -411,10 +517,62 @@ async function relinkDeltas(tx: Prisma.TransactionClient, conversationId: string
   }
 }
 
+/** A conversation's own records: each skipped when the conversation already holds it (see the input's descriptions). */
+async function importConversationRecords(tx: Prisma.TransactionClient, conversationId: string, data: Prepared, messageIds: Map<string, string>, count: Count) {
+  const stored = (n: number, of: number) => {
+    count.stored += n;
+    count.alreadyThere += of - n;
+  };
+  if (data.messageContexts.length) {
+    const { count: n } = await tx.emotionalContext.createMany({
+      data: data.messageContexts.map((c) => ({ ...c.row, messageId: messageIds.get(c.messageExternalId)! })),
+      skipDuplicates: true,
+    });
+    stored(n, data.messageContexts.length);
+  }
+  const at = (d: Date) => d.getTime();
+  if (data.conversationDynamics.length) {
+    const held = new Set(
+      (await tx.relationshipDynamics.findMany({ where: { conversationId, memoryId: null }, select: { createdAt: true } })).map((d) => at(d.createdAt)),
+    );
+    const fresh = data.conversationDynamics.filter((d) => !held.has(at(d.createdAt)));
+    if (fresh.length) await tx.relationshipDynamics.createMany({ data: fresh.map((d) => ({ ...d, conversationId })) });
+    stored(fresh.length, data.conversationDynamics.length);
+  }
+  if (data.conversationAnalyses.length) {
+    const held = new Set(
+      (await tx.analysisMetadata.findMany({ where: { conversationId, memoryId: null }, select: { analyzer: true, createdAt: true } })).map((a) => `${a.analyzer}\u0000${at(a.createdAt)}`),
+    );
+    const fresh = data.conversationAnalyses.filter((a) => !held.has(`${a.analyzer}\u0000${at(a.createdAt)}`));
+    if (fresh.length) await tx.analysisMetadata.createMany({ data: fresh.map((a) => ({ ...a, conversationId })) });
+    stored(fresh.length, data.conversationAnalyses.length);
+  }
+  if (data.deltaPatterns.length) {
+    const held = new Set(
+      (await tx.deltaPattern.findMany({ where: { conversationId }, select: { patternType: true, createdAt: true } })).map((p) => `${p.patternType}\u0000${at(p.createdAt)}`),
+    );
+    const deltas = await tx.moodDelta.findMany({ where: { conversationId }, select: { id: true, toScore: { select: { participant: true, measuredAt: true } } } });
+    const deltaOf = new Map(deltas.map((d) => [`${d.toScore.participant ?? ""}\u0000${at(d.toScore.measuredAt)}`, d.id]));
+    let n = 0;
+    for (const [i, p] of data.deltaPatterns.entries()) {
+      if (held.has(`${p.row.patternType}\u0000${at(p.row.createdAt)}`)) continue;
+      const ids = p.deltasTo.map((k, j) => {
+        const id = deltaOf.get(`${k.participant ?? ""}\u0000${at(k.measuredAt)}`);
+        if (!id) throw badInput(`input.deltaPatterns[${i}].deltasTo[${j}]: the conversation has no mood delta to a score of that participant at that time`, `input.deltaPatterns[${i}].deltasTo[${j}]`);
+        return id;
+      });
+      await tx.deltaPattern.create({ data: { ...p.row, conversationId, members: { createMany: { data: [...new Set(ids)].map((deltaId) => ({ deltaId })) } } } });
+      n++;
+    }
+    stored(n, data.deltaPatterns.length);
+  }
+}
+
 async function importRecords(context: Context, input: RecordsInput): Promise<RecordsResult> {
   const data = prepare(input);
   const viewerId = context.viewer.id;
   const result: RecordsResult = {
+    conversationRecords: { stored: 0, alreadyThere: 0 },
     memories: { stored: 0, alreadyThere: 0 },
     moodScores: { stored: 0, alreadyThere: 0 },
     turningPoints: { stored: 0, alreadyThere: 0 },
@@ -459,6 +617,7 @@ async function importRecords(context: Context, input: RecordsInput): Promise<Rec
           ]),
           ...data.moodScores.flatMap((s) => (s.messageExternalId ? [s.messageExternalId] : [])),
           ...data.turningPoints.flatMap((p) => (p.messageExternalId ? [p.messageExternalId] : [])),
+          ...data.messageContexts.map((c) => c.messageExternalId),
         ]),
       );
 
@@ -490,6 +649,7 @@ async function importRecords(context: Context, input: RecordsInput): Promise<Rec
         for (const d of m.relationshipDynamics) dynamics.push({ ...d, memoryId: id, conversationId });
         if (m.qualityMetrics) quality.push({ ...m.qualityMetrics, memoryId: id });
         for (const a of m.analyses) analyses.push({ ...a, memoryId: id });
+        if (m.deduplicationRecords.length) await tx.deduplicationRecord.createMany({ data: m.deduplicationRecords.map((d) => ({ ...d, memoryId: id })) });
         if (m.validation) {
           await tx.validationStatus.create({ data: { ...m.validation.row, memoryId: id, results: { createMany: { data: m.validation.results } } } });
         }
@@ -543,6 +703,8 @@ async function importRecords(context: Context, input: RecordsInput): Promise<Rec
           await tx.turningPoint.createMany({ data: toStore.map((p) => ({ ...p.row, conversationId: conversationId!, messageId: onMessage(p) })) });
         }
       }
+
+      if (conversationId) await importConversationRecords(tx, conversationId, data, messageIds, result.conversationRecords);
 
       // Clusters by name, members by their memory's externalId (of this call or an earlier one).
       if (data.clusters.length) {
