@@ -8,6 +8,7 @@ import { TEXT_FORMATS, isTextFormat, parseText } from "./formats/index.ts";
 import { request, type ServerTarget } from "./client.ts";
 import { parseThreadline, sendThreadline, type ThreadlineExport } from "./threadline.ts";
 import { readSqlite, type SqliteImport } from "./sqlite.ts";
+import { claudeCodeBatches, scanClaudeCode, type Batch, type ClaudeCodeScan } from "./claude-code-stream.ts";
 
 export const FORMATS = [...Object.keys(TEXT_FORMATS), "sqlite", "threadline"] as const;
 const EXTENSIONS: Record<string, readonly string[]> = { threadline: [".jsonl"], sqlite: [".db", ".sqlite", ".sqlite3"] };
@@ -23,6 +24,8 @@ export interface ImportOptions {
   fresh?: boolean;
   /** Progress, for a progress bar: messages sent so far of the total. */
   onProgress?: (sent: number, total: number) => void;
+  /** Called after each batch is sent (streamed formats): where a caller samples memory use. */
+  onMemory?: () => void;
 }
 
 export interface ImportSummary {
@@ -90,6 +93,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   if (files.length === 0) throw new ImportFormatError(`no ${format} files under ${options.paths.join(", ")}`);
   if (format === "threadline") return importThreadline(files, options);
   if (format === "sqlite") return importSqlite(files, options);
+  if (format === "claude-code") return importClaudeCode(files, options);
   // Every file parses whole before anything is sent: a bad one is refused, nothing half-written.
   const parsed: ParseResult[] = [];
   const problems: string[] = [];
@@ -113,37 +117,76 @@ function addSkipped(summary: ImportSummary, skipped: Record<string, number>) {
   for (const [reason, count] of Object.entries(skipped)) summary.skipped[reason] = (summary.skipped[reason] ?? 0) + count;
 }
 
-/** Each conversation in batches of its messages, finished batches recorded in the state file. */
+/** Each conversation in batches of its messages (a conversation without any: one empty batch, which creates it). */
+function* batchesOf(conversations: ImportedConversation[], size: number): Generator<Batch> {
+  for (const conversation of conversations) {
+    for (let b = 0; b === 0 || b * size < conversation.messages.length; b++) yield { conversation, messages: conversation.messages.slice(b * size, (b + 1) * size) };
+  }
+}
+
 async function sendConversations(conversations: ImportedConversation[], summary: ImportSummary, options: ImportOptions) {
-  const { target, batchSize = 500, stateFile, fresh = false, onProgress } = options;
   const total = conversations.reduce((sum, c) => sum + Math.max(1, c.messages.length), 0);
+  await sendBatches(batchesOf(conversations, options.batchSize ?? 500), total, summary, options);
+}
+
+/**
+ * Sends batches through importConversation, recording in the state file how many messages of each
+ * conversation are done, so a run after an interruption skips what an earlier one sent.
+ */
+async function sendBatches(batches: Iterable<Batch> | AsyncIterable<Batch>, total: number, summary: ImportSummary, options: ImportOptions) {
+  const { target, stateFile, fresh = false, onProgress } = options;
   const state = loadState(stateFile, fresh);
   const save = () => stateFile && fs.writeFileSync(stateFile, JSON.stringify(state));
+  const seen = new Map<string, number>();
   let sent = 0;
   onProgress?.(0, total);
-  for (const conversation of conversations) {
-    summary.conversations++;
+  for await (const { conversation, messages } of batches) {
     const key = `${target.url} ${conversation.externalId}`;
+    if (!seen.has(key)) summary.conversations++;
+    const end = (seen.get(key) ?? 0) + messages.length;
+    seen.set(key, end);
     const done = state[key] ?? 0;
-    const batches = Math.max(1, Math.ceil(conversation.messages.length / batchSize));
-    for (let b = 0; b < batches; b++) {
-      const messages = conversation.messages.slice(b * batchSize, (b + 1) * batchSize);
-      const end = b * batchSize + messages.length;
-      if (end <= done && done > 0) {
-        summary.resumed += messages.length;
-      } else {
-        const { importConversation: r } = await request(target, IMPORT, { input: { ...wire(conversation), messages } });
-        summary.created += r.created;
-        summary.messages += r.inserted;
-        summary.duplicates += r.duplicates;
-        summary.toolUses += r.toolUses;
-        state[key] = end;
-        save();
-      }
-      sent += Math.max(1, messages.length);
-      onProgress?.(sent, total);
+    if (end <= done && done > 0) {
+      summary.resumed += messages.length;
+    } else {
+      const { importConversation: r } = await request(target, IMPORT, { input: { ...wire(conversation), messages } });
+      summary.created += r.created;
+      summary.messages += r.inserted;
+      summary.duplicates += r.duplicates;
+      summary.toolUses += r.toolUses;
+      state[key] = end;
+      save();
+    }
+    sent += Math.max(1, messages.length);
+    onProgress?.(sent, total);
+    options.onMemory?.();
+  }
+}
+
+/**
+ * Claude Code logs, streamed: a first pass over every file checks each line (a bad file anywhere:
+ * nothing is sent), a second pass per file sends its messages in batches as it reads them.
+ */
+async function importClaudeCode(files: string[], options: ImportOptions): Promise<ImportSummary> {
+  const scans: ClaudeCodeScan[] = [];
+  const problems: string[] = [];
+  for (const file of files) {
+    try {
+      scans.push(await scanClaudeCode(file));
+    } catch (error) {
+      if (error instanceof ImportFormatError) problems.push(error.message);
+      else throw error;
     }
   }
+  if (problems.length) throw new ImportFormatError(`nothing was imported:\n  ${problems.join("\n  ")}`);
+  const summary: ImportSummary = { files: files.length, conversations: 0, created: 0, messages: 0, duplicates: 0, resumed: 0, toolUses: 0, skipped: {} };
+  const total = scans.reduce((sum, scan) => sum + [...scan.sessions.values()].reduce((n, s) => n + s.messages, 0), 0);
+  const size = options.batchSize ?? 500;
+  async function* all() {
+    for (const scan of scans) yield* claudeCodeBatches(scan, size, summary.skipped);
+  }
+  await sendBatches(all(), total, summary, options);
+  return summary;
 }
 
 const RECORDS = `mutation Records($input: MemoryRecordsImportInput!) {
