@@ -6,7 +6,7 @@ import path from "node:path";
 import { ImportFormatError, type ImportedConversation, type ParseResult } from "./model.ts";
 import { TEXT_FORMATS, isTextFormat, parseText } from "./formats/index.ts";
 import { request, type ServerTarget } from "./client.ts";
-import { parseThreadline, sendThreadline, type ThreadlineExport } from "./threadline.ts";
+import { scanThreadline, sendThreadline, type ThreadlineScan } from "./threadline.ts";
 import { readSqlite, type SqliteImport } from "./sqlite.ts";
 import { claudeCodeBatches, scanClaudeCode, type Batch, type ClaudeCodeScan } from "./claude-code-stream.ts";
 
@@ -253,12 +253,13 @@ export function formatSummary(s: ImportSummary): string {
   return lines.join("\n");
 }
 
-async function importThreadline(files: string[], { target, batchSize = 500, onProgress }: ImportOptions): Promise<ImportSummary> {
-  const exports: ThreadlineExport[] = [];
+/** Threadline exports, streamed: a checking pass over every file (a bad one anywhere: nothing is sent), then a sending pass per file. */
+async function importThreadline(files: string[], { target, batchSize = 500, onProgress, onMemory }: ImportOptions): Promise<ImportSummary> {
+  const scans: ThreadlineScan[] = [];
   const problems: string[] = [];
   for (const file of files) {
     try {
-      exports.push(parseThreadline(fs.readFileSync(file), file));
+      scans.push(await scanThreadline(file));
     } catch (error) {
       if (error instanceof ImportFormatError) problems.push(error.message);
       else throw error;
@@ -266,11 +267,14 @@ async function importThreadline(files: string[], { target, batchSize = 500, onPr
   }
   if (problems.length) throw new ImportFormatError(`nothing was imported:\n  ${problems.join("\n  ")}`);
   const summary: ImportSummary = { files: files.length, conversations: 0, created: 0, messages: 0, duplicates: 0, resumed: 0, toolUses: 0, records: { stored: 0, alreadyThere: 0 }, skipped: {} };
-  const total = exports.reduce((sum, e) => sum + [...e.messages.values()].reduce((n, list) => n + list.length, 0), 0);
+  const total = scans.reduce((sum, scan) => sum + scan.messages, 0);
   let sent = 0;
   onProgress?.(0, total);
-  for (const data of exports) {
-    const counts = await sendThreadline(target, data, batchSize, (n) => onProgress?.((sent += n), total));
+  for (const scan of scans) {
+    const counts = await sendThreadline(target, scan, batchSize, (n) => {
+      onProgress?.((sent += n), total);
+      onMemory?.();
+    });
     summary.conversations += counts.conversations;
     summary.created += counts.created;
     summary.messages += counts.messages;

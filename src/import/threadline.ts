@@ -3,16 +3,18 @@
 // importConversation (in batches), then actions, previews and memories with their conversation ids
 // mapped to the new ones. A record without a source id gets `threadline:<its id there>`, so
 // importing the same export again adds nothing.
-import fs from "node:fs";
-import { ImportFormatError, textOf } from "./model.ts";
+import { ImportFormatError } from "./model.ts";
+import { linesOf } from "./lines.ts";
 import { request, GraphQLRequestError, type ServerTarget } from "./client.ts";
 
 type Row = Record<string, any>;
 
+/** What the second pass keeps of an export: everything but the messages (sent as they are read), and the few messages other records name. */
 export interface ThreadlineExport {
   user?: Row;
   conversations: Row[];
-  messages: Map<string, Row[]>;
+  /** Message id → its conversation and source id, for the messages other records name. */
+  messages: Map<string, { conversationId: string; externalId?: string | null; id: string }>;
   actions: Row[];
   previews: Row[];
   memories: Row[];
@@ -36,37 +38,55 @@ const OTHER_TYPES = [
 ];
 const TYPES = new Set(["user", "conversation", "message", "action", "preview", "memory", ...OTHER_TYPES]);
 
-export function parseThreadline(bytes: Uint8Array, name: string): ThreadlineExport {
-  const text = textOf(bytes, name);
-  const out: ThreadlineExport = { conversations: [], messages: new Map(), actions: [], previews: [], memories: [], others: new Map() };
-  const lines = text.split("\n");
-  for (const [i, line] of lines.entries()) {
-    if (!line.trim()) continue;
-    let record: Row;
-    try {
-      record = JSON.parse(line);
-    } catch {
-      throw new ImportFormatError(`${name}:${i + 1} is not JSON${i === lines.length - 1 ? " (was the file cut short?)" : ""}: not a Threadline export`);
-    }
-    if (!record || typeof record !== "object" || !TYPES.has(record.record)) {
-      throw new ImportFormatError(`${name}:${i + 1} is not a Threadline export record (record ${[...TYPES].join(", ")})`);
-    }
-    if (record.record === "user") out.user = record;
-    else if (record.record === "conversation") out.conversations.push(record);
+/** One line of an export as a record, or an ImportFormatError naming the line. */
+function recordOf(text: string, index: number, last: boolean, name: string): Row {
+  let record: Row;
+  try {
+    record = JSON.parse(text);
+  } catch {
+    throw new ImportFormatError(`${name}:${index + 1} is not JSON${last ? " (was the file cut short?)" : ""}: not a Threadline export`);
+  }
+  if (!record || typeof record !== "object" || !TYPES.has(record.record)) {
+    throw new ImportFormatError(`${name}:${index + 1} is not a Threadline export record (record ${[...TYPES].join(", ")})`);
+  }
+  return record;
+}
+
+export interface ThreadlineScan {
+  file: string;
+  conversations: number;
+  messages: number;
+  /** Messages other records name (memories' sources, mood scores, …): the only ones whose source id is remembered. */
+  referenced: Set<string>;
+}
+
+/**
+ * First pass over an export: every line a record, every message of a conversation the file holds.
+ * Keeps counts and the ids of messages other records name, not the records.
+ */
+export async function scanThreadline(file: string): Promise<ThreadlineScan> {
+  const conversations = new Set<string>();
+  const messageConversations = new Set<string>();
+  const referenced = new Set<string>();
+  let messages = 0;
+  let substantive = false;
+  for await (const { text, index, last } of linesOf(file)) {
+    const record = recordOf(text, index, last, file);
+    if (record.record === "conversation") conversations.add(record.id);
     else if (record.record === "message") {
-      const list = out.messages.get(record.conversationId) ?? [];
-      list.push(record);
-      out.messages.set(record.conversationId, list);
-    } else if (record.record === "action") out.actions.push(record);
-    else if (record.record === "preview") out.previews.push(record);
-    else if (record.record === "memory") out.memories.push(record);
-    else out.others.set(record.record, [...(out.others.get(record.record) ?? []), record]);
+      messages++;
+      messageConversations.add(record.conversationId);
+    } else {
+      for (const id of record.sourceMessageIds ?? []) referenced.add(id);
+      if (record.messageId) referenced.add(record.messageId);
+    }
+    substantive ||= record.record === "user" || record.record === "conversation" || record.record === "memory";
   }
-  if (!out.user && out.conversations.length === 0 && out.memories.length === 0) throw new ImportFormatError(`${name} holds no Threadline records`);
-  for (const [conversationId] of out.messages) {
-    if (!out.conversations.some((c) => c.id === conversationId)) throw new ImportFormatError(`${name} has messages of conversation ${conversationId}, which it does not hold`);
+  if (!substantive) throw new ImportFormatError(`${file} holds no Threadline records`);
+  for (const id of messageConversations) {
+    if (!conversations.has(id)) throw new ImportFormatError(`${file} has messages of conversation ${id}, which it does not hold`);
   }
-  return out;
+  return { file, conversations: conversations.size, messages, referenced };
 }
 
 const sourceId = (row: Row) => row.externalId ?? `threadline:${row.id}`;
@@ -94,47 +114,88 @@ async function once(target: ServerTarget, query: string, variables: Row): Promis
   }
 }
 
-export async function sendThreadline(target: ServerTarget, data: ThreadlineExport, batchSize: number, onMessages: (n: number) => void): Promise<ThreadlineCounts> {
+const conversationInput = (c: Row) => ({
+  externalId: sourceId(c),
+  title: c.title,
+  description: c.description,
+  sessionId: c.sessionId,
+  projectPath: c.projectPath,
+  status: c.status,
+  contentSource: c.contentType
+    ? { type: c.contentType, title: c.contentTitle, body: c.contentBody, url: c.contentUrl, author: c.contentAuthor, publishedAt: c.contentPublishedAt, metadata: c.contentMetadata }
+    : undefined,
+  consensusReached: c.consensusReached,
+  finalRecommendation: c.finalRecommendation,
+  confidenceScore: c.confidenceScore,
+  flow: c.flow,
+  config: c.config,
+  metadata: c.metadata,
+  startedAt: c.startedAt,
+  endedAt: c.endedAt,
+  completedAt: c.completedAt,
+  createdAt: c.createdAt,
+});
+
+/**
+ * Second pass over an export the first pass accepted: messages go out in batches per conversation as
+ * they are read (memory holds at most a batch per conversation), everything else is kept and sent
+ * after them, with ids mapped to the new ones.
+ */
+export async function sendThreadline(target: ServerTarget, scan: ThreadlineScan, batchSize: number, onMessages: (n: number) => void): Promise<ThreadlineCounts> {
   const counts: ThreadlineCounts = { conversations: 0, created: 0, messages: 0, duplicates: 0, toolUses: 0, others: 0, otherDuplicates: 0 };
+  const data: ThreadlineExport = { conversations: [], messages: new Map(), actions: [], previews: [], memories: [], others: new Map() };
+  const conversations = new Map<string, Row>();
+  const newIds = new Map<string, string>();
+  const buffers = new Map<string, Row[]>();
+  const flush = async (conversationId: string) => {
+    const batch = buffers.get(conversationId) ?? [];
+    buffers.delete(conversationId);
+    const { importConversation: r } = await request(target, IMPORT, { input: { ...conversationInput(conversations.get(conversationId)!), messages: batch } });
+    newIds.set(conversationId, r.conversations[0].id);
+    counts.created += r.created;
+    counts.messages += r.inserted;
+    counts.duplicates += r.duplicates;
+    counts.toolUses += r.toolUses;
+    onMessages(batch.length);
+  };
+  for await (const { text, index, last } of linesOf(scan.file)) {
+    const record = recordOf(text, index, last, scan.file);
+    switch (record.record) {
+      case "user":
+        data.user = record;
+        break;
+      case "conversation":
+        conversations.set(record.id, record);
+        data.conversations.push(record);
+        break;
+      case "message": {
+        const { id, record: _record, conversationId, createdAt: _created, ...message } = record;
+        if (scan.referenced.has(id)) data.messages.set(id, { id, conversationId, externalId: message.externalId });
+        const buffer = buffers.get(conversationId) ?? [];
+        buffer.push({ ...message, externalId: message.externalId ?? `threadline:${id}` });
+        buffers.set(conversationId, buffer);
+        if (buffer.length >= batchSize) await flush(conversationId);
+        break;
+      }
+      case "action":
+        data.actions.push(record);
+        break;
+      case "preview":
+        data.previews.push(record);
+        break;
+      case "memory":
+        data.memories.push(record);
+        break;
+      default:
+        data.others.set(record.record, [...(data.others.get(record.record) ?? []), record]);
+    }
+  }
+  // The rest of each conversation's messages; a conversation without any is created by an empty batch.
+  for (const id of conversations.keys()) if (buffers.has(id) || !newIds.has(id)) await flush(id);
+  counts.conversations = conversations.size;
   if (data.user) {
     const { name, firstName, lastName, email, preferences } = data.user;
     await request(target, `mutation($input: UpdateViewerInput!) { updateViewer(input: $input) { id } }`, { input: { name, firstName, lastName, email, preferences } });
-  }
-  const newIds = new Map<string, string>();
-  for (const c of data.conversations) {
-    const input = {
-      externalId: sourceId(c),
-      title: c.title,
-      description: c.description,
-      sessionId: c.sessionId,
-      projectPath: c.projectPath,
-      status: c.status,
-      contentSource: c.contentType
-        ? { type: c.contentType, title: c.contentTitle, body: c.contentBody, url: c.contentUrl, author: c.contentAuthor, publishedAt: c.contentPublishedAt, metadata: c.contentMetadata }
-        : undefined,
-      consensusReached: c.consensusReached,
-      finalRecommendation: c.finalRecommendation,
-      confidenceScore: c.confidenceScore,
-      flow: c.flow,
-      config: c.config,
-      metadata: c.metadata,
-      startedAt: c.startedAt,
-      endedAt: c.endedAt,
-      completedAt: c.completedAt,
-      createdAt: c.createdAt,
-    };
-    const messages = (data.messages.get(c.id) ?? []).map(({ id, record: _record, conversationId: _c, createdAt: _created, ...m }) => ({ ...m, externalId: m.externalId ?? `threadline:${id}` }));
-    counts.conversations++;
-    for (let b = 0; b === 0 || b * batchSize < messages.length; b++) {
-      const batch = messages.slice(b * batchSize, (b + 1) * batchSize);
-      const { importConversation: r } = await request(target, IMPORT, { input: { ...input, messages: batch } });
-      newIds.set(c.id, r.conversations[0].id);
-      counts.created += r.created;
-      counts.messages += r.inserted;
-      counts.duplicates += r.duplicates;
-      counts.toolUses += r.toolUses;
-      onMessages(batch.length);
-    }
   }
   const conversationOf = (row: Row) => (row.conversationId ? newIds.get(row.conversationId) ?? null : null);
   for (const a of data.actions) {
@@ -174,7 +235,7 @@ async function sendAnalysed(target: ServerTarget, data: ThreadlineExport, conver
     return map;
   };
   const conversations = new Map(data.conversations.map((c) => [c.id, c]));
-  const messages = new Map([...data.messages.values()].flat().map((m) => [m.id, m]));
+  const messages = data.messages;
   const messageKey = (id: string | null | undefined) => (id && messages.has(id) ? sourceId(messages.get(id)!) : undefined);
   const memoryKeys = new Map(data.memories.map((m) => [m.id, sourceId(m)]));
   const contexts = byKey("emotionalContext", "memoryId");
@@ -305,4 +366,3 @@ export async function runExport(target: ServerTarget, write: (line: string) => v
   return count;
 }
 
-export const readThreadline = (file: string) => parseThreadline(fs.readFileSync(file), file);
