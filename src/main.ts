@@ -24,6 +24,11 @@ try {
 }
 const logger = createLogger(config.logLevel);
 
+// The embedder's model loads in its worker thread (the other core) while the database opens here.
+const embedder = createEmbedder(config.embedder);
+const warming = embedder.warm?.();
+warming?.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+
 let database: Database;
 try {
   database = await openDatabase({
@@ -39,8 +44,7 @@ try {
 }
 logger.info(`database: ${database.kind === "pglite" ? "embedded PGlite (pgvector)" : "PostgreSQL"} at ${database.location}; migrations applied`);
 
-const embedder = createEmbedder(config.embedder);
-await embedder.warm?.();
+await warming;
 logger.info(`embedder: ${embedder.model} (${embedder.dimensions} dimensions)`);
 
 let events: EventBus;
@@ -77,7 +81,7 @@ const server = await startServer(
 // Messages are chunked and embedded after they are written, never inside the request.
 let worker: BackgroundWorker | undefined;
 if (config.background.enabled) {
-  worker = await startBackgroundWorker({ prisma: database.prisma, embedder, config: config.background, logger });
+  worker = await startBackgroundWorker({ prisma: database.prisma, embedder, config: config.background, logger, events: events.pubsub });
   logger.info(`background embedding: on (${config.background.concurrency} at a time, with ${embedder.model})`);
 } else {
   logger.warn("background embedding: off (THREADLINE_BACKGROUND_EMBEDDING=0): new messages wait in the queue for an instance that has it on");

@@ -100,6 +100,31 @@ describe("background embedding of messages", () => {
   });
 });
 
+describe("idle workers woken by writes", () => {
+  let t: TestServer;
+  let token: string;
+  beforeAll(async () => {
+    // Two loops that look for work by themselves only every 10 minutes: a job that is embedded within
+    // this test's timeout was picked up because its write woke them.
+    t = await startTestServer({ background: true, env: { THREADLINE_BACKGROUND_POLL_MS: "600000", THREADLINE_BACKGROUND_CONCURRENCY: "2" } });
+    token = await t.tokenFor("dana_bg");
+  });
+  afterAll(() => t?.close());
+
+  it("embeds each write's messages at once, without waiting for the next poll", async () => {
+    const gql = (query: string, variables?: Record<string, unknown>) => t.gql(query, variables, { token });
+    // Let both loops finish their first (empty) look and go to sleep.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const title of ["first", "second", "third"]) {
+      const id = ok(await gql(`mutation($t: String!) { createConversation(input: { title: $t }) { id } }`, { t: title })).createConversation.id;
+      ok(await gql(`mutation($id: ID!) { appendMessages(conversationId: $id, messages: [{ role: USER, content: "the deploy cache story" }]) { inserted } }`, { id }));
+      await expect
+        .poll(async () => ok(await gql(STATUS, { id })).node.embedding, { timeout: 30_000, interval: 100 })
+        .toEqual({ status: "EMBEDDED", pending: 0, embedded: 1, failed: 0 });
+    }
+  }, 120_000);
+});
+
 describe("an embedder that fails", () => {
   let api: EmbeddingsServer;
   let t: TestServer;

@@ -8,6 +8,11 @@ import { vector } from "@electric-sql/pglite/vector";
 import { describe, expect, it } from "vitest";
 import { applyMigrations, MIGRATIONS_DIR, type SqlConnection } from "../src/db/migrate.ts";
 import { messageFingerprint } from "../src/schema/conversations/content.ts";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "../src/generated/prisma/client.ts";
+import { startBackgroundWorker } from "../src/jobs/worker.ts";
+import { createEmbedder } from "../src/search/embedders/index.ts";
+import { createLogger } from "../src/logger.ts";
 
 const connect = (client: PGlite): SqlConnection => ({
   query: (sql, params) => client.query(sql, params as unknown[]),
@@ -80,4 +85,71 @@ describe("applyMigrations", () => {
     await client.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
+
+  it("queues the messages stored before background embedding, once, and the worker makes them searchable", async () => {
+    const all = fs.readdirSync(MIGRATIONS_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    const target = all.findIndex((name) => name.endsWith("_backfill_message_embedding"));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "threadline-migrations-"));
+    for (const name of all.slice(0, target)) fs.cpSync(path.join(MIGRATIONS_DIR, name), path.join(dir, name), { recursive: true });
+    const client = await PGlite.create({ extensions: { vector } });
+    await applyMigrations(connect(client), { dir });
+    // Stored before: a 1,500-message conversation, a short one, one of another user; a message whose
+    // chunk a client uploaded itself; a message a waiting job already names; one with no words at all.
+    await client.exec(`
+      INSERT INTO users (id, external_id, updated_at) VALUES ('u1', 'ana', now()), ('u2', 'ben', now());
+      INSERT INTO conversations (id, user_id, updated_at) VALUES ('long', 'u1', now()), ('short', 'u1', now()), ('other', 'u2', now());
+      INSERT INTO messages (id, conversation_id, role, content, content_hash, position, updated_at)
+        SELECT 'long-' || g, 'long', 'user', 'the deploy story, part ' || g, 'h', g, now() FROM generate_series(1, 1500) g;
+      INSERT INTO messages (id, conversation_id, role, content, content_hash, position, updated_at) VALUES
+        ('s1', 'short', 'user', 'my cat knocks cups off the table', 'h', 1, now()),
+        ('s2', 'short', 'assistant', 'own chunk', 'h', 2, now()),
+        ('s3', 'short', 'user', 'already queued', 'h', 3, now()),
+        ('s4', 'short', 'assistant', '…', 'h', 4, now()),
+        ('o1', 'other', 'user', 'ben''s own words', 'h', 1, now());
+      INSERT INTO conversation_chunks (id, conversation_id, user_id, message_id, chunk_index, chunk_text, updated_at)
+        VALUES ('client-chunk', 'short', 'u1', 's2', 0, 'own chunk', now());
+      INSERT INTO background_jobs (kind, user_id, conversation_id, payload, items, updated_at)
+        VALUES ('embed_messages', 'u1', 'short', '{"messageIds": ["s3"]}', 1, now());`);
+    await applyMigrations(connect(client));
+    const jobs = await client.query<{ conversation_id: string; user_id: string; ids: string[]; items: number }>(
+      `SELECT conversation_id, user_id, ARRAY(SELECT jsonb_array_elements_text(payload -> 'messageIds')) AS ids, items
+         FROM background_jobs ORDER BY conversation_id, id`,
+    );
+    expect(jobs.rows.map((job) => [job.conversation_id, job.user_id, job.items])).toEqual([
+      ["long", "u1", 1500],
+      ["other", "u2", 1],
+      ["short", "u1", 1], // the job that was there
+      ["short", "u1", 2], // s1 and s4: not s2 (has its chunk) nor s3 (already queued)
+    ]);
+    expect(jobs.rows[0].ids).toEqual(Array.from({ length: 1500 }, (_, i) => `long-${i + 1}`)); // in position order
+    expect(jobs.rows[3].ids).toEqual(["s1", "s4"]);
+    // Applying again queues nothing more.
+    await applyMigrations(connect(client));
+    expect((await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM background_jobs`)).rows[0].n).toBe(4);
+
+    // The worker drains them: every message with words gets chunks of its own, owned by its user.
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(client) });
+    const worker = await startBackgroundWorker({
+      prisma,
+      embedder: createEmbedder("hashing"),
+      config: { enabled: true, concurrency: 1, leaseMs: 60_000, maxAttempts: 3, pollMs: 20, retryBaseMs: 100 },
+      logger: createLogger("error"),
+    });
+    try {
+      await expect.poll(async () => (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM background_jobs`)).rows[0].n, { timeout: 120_000, interval: 200 }).toBe(0);
+    } finally {
+      await worker.stop();
+    }
+    const chunks = await client.query<{ message_id: string; user_id: string; model: string | null }>(
+      `SELECT message_id, user_id, embedding_model AS model FROM conversation_chunks ORDER BY message_id`,
+    );
+    const byMessage = new Map(chunks.rows.map((row) => [row.message_id, row]));
+    expect(chunks.rows).toHaveLength(1500 + 4); // long-*, s1, s2 (the client's), s3, o1; s4 has no words
+    expect(byMessage.get("s2")).toMatchObject({ user_id: "u1", model: null }); // the client's chunk untouched
+    expect(byMessage.get("o1")).toMatchObject({ user_id: "u2", model: "threadline-hashing-v1" });
+    expect(byMessage.has("s4")).toBe(false);
+    await prisma.$disconnect();
+    await client.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 180_000);
 });

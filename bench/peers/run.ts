@@ -139,6 +139,8 @@ async function startThreadline(target: Target, extraArgs: string[] = []): Promis
   const p = port();
   // The per-user rate limit (600 a minute in production) is off: one benchmark user sends thousands.
   const env: Record<string, string> = { NODE_ENV: "production", AUTH_JWT_SECRET: SECRET, PORT: String(p), HOST: "127.0.0.1", RATE_LIMIT_PER_MINUTE: "0" };
+  // THREADLINE_EXECUTOR and the like pass through, to compare a setting across runs.
+  for (const [key, value] of Object.entries(process.env)) if (key.startsWith("THREADLINE_") && value !== undefined) env[key] = value;
   if (target.kind === "postgres") env.DATABASE_URL = target.url;
   else env.THREADLINE_DATA_DIR = target.dataDir;
   // As `npm start` runs it: the esbuild bundle where the checkout has one (scripts/build.mjs), else src/ through tsx.

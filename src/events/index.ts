@@ -2,7 +2,6 @@
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { inProcessEvents, MAX_BUFFERED_ITEMS, type EventBus } from "./pubsub.ts";
-import { connectRedisEvents } from "./redis.ts";
 
 export type { EventBus } from "./pubsub.ts";
 
@@ -12,5 +11,6 @@ export function openEvents(config: Pick<Config, "events"> & Partial<Pick<Config,
     logger.warn(`a ${topic.split(":")[0]} subscriber fell ${MAX_BUFFERED_ITEMS} items behind (its client stopped reading): completed it`);
   const maxPerUser = config.subscriptions?.maxPerUser;
   if (!redisUrl) return inProcessEvents({ onOverflow, maxPerUser });
-  return connectRedisEvents({ url: redisUrl, prefix: channelPrefix, logger, onOverflow, maxPerUser });
+  // ioredis is loaded only when Redis is configured.
+  return import("./redis.ts").then(({ connectRedisEvents }) => connectRedisEvents({ url: redisUrl, prefix: channelPrefix, logger, onOverflow, maxPerUser }));
 }

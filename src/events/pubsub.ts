@@ -27,7 +27,12 @@ export interface CredentialsChangedEvent {
   userId: string;
 }
 
-/** The topic that carries CredentialsChangedEvent for every user (to every instance, through Redis). */
+/** Background work was queued (after its write committed): idle workers on every instance look at once. */
+export interface JobsQueuedEvent {
+  kind: "embed_messages";
+}
+
+/** The topic that carries CredentialsChangedEvent and JobsQueuedEvent for every user (to every instance, through Redis). */
 export const ALL_USERS = "*";
 
 export type Events = {
@@ -35,6 +40,7 @@ export type Events = {
   credentialsChanged: CredentialsChangedEvent;
   conversationUpdated: ConversationUpdatedEvent;
   actionUpdated: ActionUpdatedEvent;
+  jobsQueued: JobsQueuedEvent;
 };
 
 /** Live subscriptions one user may hold on one instance, unless configured (MAX_SUBSCRIPTIONS_PER_USER). */
@@ -101,7 +107,8 @@ export function pubsubOver(
       const topic = `${key}:${userId}`;
       // Counted from now (the limit is checked before anything starts) until the stream ends or is
       // returned, even if it is returned before it was ever read.
-      const release = key === "credentialsChanged" ? () => {} : hold(userId);
+      // The server's own listeners on every user's topic are not a user's subscriptions.
+      const release = userId === ALL_USERS ? () => {} : hold(userId);
       const repeater = new Repeater<T>(async (push, stop) => {
         // Our own queue, handed over one item at a time: push() resolves when the client took it.
         let queue: T[] = [];

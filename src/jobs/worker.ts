@@ -1,5 +1,6 @@
 // The background worker: `concurrency` loops, each claiming one due job at a time and running it.
-// Idle loops look again every `pollMs` (other instances' jobs, retries coming due) or when woken.
+// Idle loops look again every `pollMs` (retries coming due, jobs left by a stopped instance) or at
+// once when a write on any instance queues work (the event bus's jobsQueued, through Redis if set).
 // A failed attempt is retried with exponential backoff; after `maxAttempts` the job is dead-lettered
 // (kept with its last error, counted as failed). stop() lets running jobs reach the end of their
 // current slice and gives them back, so a restart (or another instance) carries on at once.
@@ -7,6 +8,7 @@ import type { PrismaClient } from "../db/database.ts";
 import type { BackgroundConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Embedder } from "../search/embedders/index.ts";
+import { ALL_USERS, type PubSub } from "../events/pubsub.ts";
 import { claimJobs, failJob, releaseJob, type Job, type JobKind } from "./queue.ts";
 import { embedMessages, LeaseLost, type JobContext } from "./embed-messages.ts";
 import { planReembed, reembedStored } from "./reembed.ts";
@@ -27,26 +29,36 @@ export interface BackgroundWorkerOptions {
   embedder: Embedder;
   config: BackgroundConfig;
   logger: Logger;
+  /** Wakes idle loops when a write queues work; without it they find new jobs at the next poll. */
+  events?: PubSub;
 }
 
 /** The wait before attempt n+1: base · 2^(n-1), up to 10 minutes, with jitter (75–100 %). */
 export const retryDelay = (attempts: number, baseMs: number) => Math.min(600_000, baseMs * 2 ** Math.max(0, attempts - 1)) * (0.75 + Math.random() * 0.25);
 
-export async function startBackgroundWorker({ prisma, embedder, config, logger }: BackgroundWorkerOptions): Promise<BackgroundWorker> {
+export async function startBackgroundWorker({ prisma, embedder, config, logger, events }: BackgroundWorkerOptions): Promise<BackgroundWorker> {
   const stopping = new AbortController();
-  let wakeUp: (() => void) | undefined;
+  const sleepers = new Set<() => void>();
+  const wakeAll = () => {
+    for (const wake of [...sleepers]) wake();
+  };
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         stopping.signal.removeEventListener("abort", done);
-        if (wakeUp === done) wakeUp = undefined;
+        sleepers.delete(done);
         resolve();
       }
-      wakeUp = done;
+      sleepers.add(done);
       stopping.signal.addEventListener("abort", done, { once: true });
     });
+  // A burst of writes wakes the idle loops once each; a loop that is busy picks the job up next anyway.
+  const queued = events?.subscribe("jobsQueued", ALL_USERS);
+  const listening = (async () => {
+    if (queued) for await (const _ of queued) wakeAll();
+  })().catch((error) => logger.warn(`background: no longer woken by writes (polling every ${config.pollMs} ms): ${(error as Error).message}`));
 
   const planned = await planReembed(prisma, embedder);
   if (planned) logger.info(`background: ${planned.queued} stored vectors of an earlier server model will be embedded again with ${embedder.model}`);
@@ -96,10 +108,11 @@ export async function startBackgroundWorker({ prisma, embedder, config, logger }
 
   const loops = Array.from({ length: config.concurrency }, () => loop());
   return {
-    wake: () => wakeUp?.(),
+    wake: wakeAll,
     async stop() {
       stopping.abort();
-      await Promise.all(loops);
+      await queued?.return();
+      await Promise.all([...loops, listening]);
     },
   };
 }

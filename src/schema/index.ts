@@ -1,5 +1,4 @@
 // Each domain registers its types with the builder on import; this file assembles the schema.
-import { lexicographicSortSchema } from "graphql";
 import { builder } from "../builder.ts";
 import "./scalars.ts";
 import "./enums.ts";
@@ -34,5 +33,3 @@ import "./planning/mutations.ts";
 import "./search/queries.ts";
 
 export const schema = builder.toSchema();
-/** The schema as printed to schema.graphql: sorted, so the file diffs cleanly. */
-export const sortedSchema = lexicographicSortSchema(schema);

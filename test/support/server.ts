@@ -64,7 +64,7 @@ export async function startTestServer({ auth = "jwt", db, env = {}, events = inP
     { config, prisma: database.prisma, events, authenticator: createAuthenticator(config.auth, database.prisma), embedder, logger },
     { host: "127.0.0.1", port: 0 },
   );
-  const worker = background ? await startBackgroundWorker({ prisma: database.prisma, embedder, config: config.background, logger }) : undefined;
+  const worker = background ? await startBackgroundWorker({ prisma: database.prisma, embedder, config: config.background, logger, events: events.pubsub }) : undefined;
   const secret = new TextEncoder().encode(JWT_SECRET);
   const clients: WsClient[] = [];
 

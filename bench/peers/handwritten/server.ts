@@ -146,15 +146,16 @@ const schema = createSchema<Context>({
         const kinds = args.kinds ?? ["MESSAGE", "CHUNK"];
         if (args.mode === "VECTOR" && args.vector && kinds.length === 1 && kinds[0] === "CHUNK") {
           if (args.vector.length !== 512) throw new GraphQLError("vector must have 512 dimensions", { extensions: { code: "BAD_USER_INPUT" } });
-          // The same statement as Threadline's (the partial HNSW index is on embedding::vector(512)), with
-          // the same candidate depth (4 × limit): with LIMIT 10 the planner would switch between the
-          // approximate HNSW scan and an exact sort, and the two servers would do different work and
-          // could answer differently.
-          const { rows } = await pool.query({ text: `SELECT ch.id, ch.chunk_index, ch.chunk_text, 1 - (ch.embedding::vector(512) <=> $2::vector(512))::float8 AS score
+          // An exact scan of the viewer's own vectors, as Threadline does for a user of this size (≤ 2,000
+          // rows; it walks the HNSW index only for larger ones): the true nearest, so the two servers do
+          // the same work and must give the same answer. (The former statement — the global HNSW index,
+          // then the owner join — is approximate: on PGlite's graph it ranked a different 4th hit.)
+          // Comparing `embedding` itself, not `embedding::vector(512)`, keeps the partial index out.
+          const { rows } = await pool.query({ text: `SELECT ch.id, ch.chunk_index, ch.chunk_text, 1 - (ch.embedding <=> $2::vector)::float8 AS score
                FROM conversation_chunks ch JOIN conversations c ON c.id = ch.conversation_id
               WHERE c.user_id = $1 AND ch.embedding_dimensions = 512
-              ORDER BY ch.embedding::vector(512) <=> $2::vector(512)
-              LIMIT $3`, values: [context.userId, pgvector.toSql(args.vector), limit * 4] });
+              ORDER BY ch.embedding <=> $2::vector, ch.id
+              LIMIT $3`, values: [context.userId, pgvector.toSql(args.vector), limit] });
           return rows.slice(0, limit).map((row) => ({ kind: "CHUNK", score: row.score, node: { __typename: "ConversationChunk", ...row } }));
         }
         if (args.mode === "FULL_TEXT" && args.query && kinds.length === 1 && kinds[0] === "MESSAGE") {

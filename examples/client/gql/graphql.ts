@@ -14,7 +14,7 @@ export type AssetInput = {
   url?: string | null | undefined;
 };
 
-/** What an agent conversation discusses (seed 002). */
+/** What an agent debate discusses: an article, a post, a document. */
 export type ContentSourceInput = {
   author?: string | null | undefined;
   body?: string | null | undefined;
@@ -36,7 +36,7 @@ export type CreateConversationInput = {
   completedAt?: string | null | undefined;
   /** 0 to 1. */
   confidenceScore?: number | null | undefined;
-  /** Seed 003's context configuration. */
+  /** A build context's configuration (template, tooling, settings), as the application stores it. */
   config?: unknown;
   consensusReached?: boolean | null | undefined;
   contentSource?: ContentSourceInput | null | undefined;
@@ -48,7 +48,7 @@ export type CreateConversationInput = {
   /** The source system's id for it (an import's session or conversation id); unique among your conversations (CONFLICT otherwise). */
   externalId?: string | null | undefined;
   finalRecommendation?: string | null | undefined;
-  /** Seed 003's context flow. */
+  /** A build context's flow (its steps and their state), as the application stores it. */
   flow?: unknown;
   metadata?: unknown;
   projectPath?: string | null | undefined;

@@ -10,6 +10,7 @@ import { MessageRoleEnum, ToolUseStatusEnum } from "../enums.ts";
 import { checkRange, checkText, jsonInput } from "../inputs.ts";
 import { MAX_LINK_BYTES, contentHash, extractLinks, messageFingerprint } from "./content.ts";
 import { enqueueMessageEmbedding } from "../../jobs/queue.ts";
+import { ALL_USERS } from "../../events/pubsub.ts";
 
 export const MAX_MESSAGES_PER_APPEND = 1000;
 export const MAX_CHILDREN_PER_MESSAGE = 100;
@@ -257,6 +258,7 @@ export async function insertMessages(
 export function publishMessagesAdded(context: Context, conversationId: string, messageIds: readonly string[]) {
   if (messageIds.length === 0) return;
   context.pubsub.publish("messageAdded", context.viewer.id, { conversationId, messageIds: [...messageIds] });
+  context.pubsub.publish("jobsQueued", ALL_USERS, { kind: "embed_messages" }); // their embedding job: wake the workers
 }
 
 /**

@@ -6,7 +6,7 @@ import { ConversationStatusEnum } from "../enums.ts";
 import { checkRange, checkText, checkIndexedText, jsonInput, unlessNull } from "../inputs.ts";
 
 const ContentSourceInput = builder.inputType("ContentSourceInput", {
-  description: "What an agent conversation discusses (seed 002).",
+  description: "What an agent debate discusses: an article, a post, a document.",
   fields: (t) => ({
     type: t.string({ required: true }),
     title: t.string(),
@@ -31,8 +31,8 @@ export const conversationFields = (t: InputFieldBuilder) => ({
   consensusReached: t.boolean(),
   finalRecommendation: t.string(),
   confidenceScore: t.float({ description: "0 to 1." }),
-  flow: t.field({ type: "JSON", description: "Seed 003's context flow." }),
-  config: t.field({ type: "JSON", description: "Seed 003's context configuration." }),
+  flow: t.field({ type: "JSON", description: "A build context's flow (its steps and their state), as the application stores it." }),
+  config: t.field({ type: "JSON", description: "A build context's configuration (template, tooling, settings), as the application stores it." }),
   metadata: t.field({ type: "JSON" }),
   startedAt: t.field({ type: "DateTime" }),
   endedAt: t.field({ type: "DateTime", description: "When it ended (an import's history); endConversation sets it otherwise." }),

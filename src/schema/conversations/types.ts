@@ -19,7 +19,7 @@ const MessageSequenceEnum = builder.enumType("MessageSequence", {
 type ContentColumns = Pick<Conversation, "contentType" | "contentTitle" | "contentBody" | "contentUrl" | "contentAuthor" | "contentPublishedAt" | "contentMetadata">;
 
 const ContentSource = builder.objectRef<ContentColumns>("ContentSource").implement({
-  description: "What an agent conversation discusses (seed 002's content source).",
+  description: "What an agent debate discusses: an article, a post, a document.",
   fields: (t) => ({
     type: t.string({ nullable: true, resolve: (c) => c.contentType }),
     title: t.string({ nullable: true, resolve: (c) => c.contentTitle }),
@@ -146,7 +146,7 @@ export const MessageRef = builder.prismaNode("Message", {
   fields: (t) => ({
     conversation: t.relation("conversation"),
     role: t.expose("role", { type: MessageRoleEnum }),
-    sender: t.exposeString("sender", { nullable: true, description: "Author's display name in a chat export (seed 000)." }),
+    sender: t.exposeString("sender", { nullable: true, description: "The author's display name, as a chat export (WhatsApp, say) names them." }),
     agentType: t.exposeString("agentType", { nullable: true }),
     agentName: t.exposeString("agentName", { nullable: true }),
     content: t.exposeString("content"),
@@ -236,7 +236,7 @@ builder.prismaNode("Asset", {
 });
 
 export const ActionRef = builder.prismaNode("Action", {
-  description: "A step of seed 003's build workflow: clone_template, configure_tooling, modify_files, deploy, ...",
+  description: "A step of a build workflow run in a conversation (clone_template, configure_tooling, modify_files, deploy, …), with its payload, status and result.",
   id: { field: "id" },
   nullable: true,
   fields: (t) => ({
@@ -267,7 +267,7 @@ export const PreviewRef = builder.prismaNode("Preview", {
 });
 
 export const ConversationChunkRef = builder.prismaNode("ConversationChunk", {
-  description: "A chunk of a conversation's text with its embedding (seed 001's ConversationEmbedding).",
+  description: "A piece of a conversation's text with its embedding: cut from a message by the server in the background, or uploaded by a client with its own vectors. Search finds conversations and messages through their chunks.",
   id: { field: "id" },
   nullable: true,
   fields: (t) => ({

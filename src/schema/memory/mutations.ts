@@ -29,7 +29,7 @@ const memoryFields = (t: Parameters<Parameters<typeof builder.inputType>[1]["fie
   participants: t.stringList(),
   sourceMessageIds: t.idList({ description: "Messages of the viewer's this memory came from." }),
   tags: t.stringList(),
-  conversationId: t.id({ description: "The conversation (seed 004's session) it belongs to." }),
+  conversationId: t.id({ description: "The conversation (a memory session, say) it belongs to." }),
   embedding: t.floatList({ description: "Your own embedding; without one the server's embedder computes it from the content." }),
   model: t.string({ description: "The model that produced `embedding` (required with it)." }),
   metadata: t.field({ type: "JSON" }),

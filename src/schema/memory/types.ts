@@ -8,7 +8,7 @@ export const MemoryRef = builder.prismaNode("Memory", {
   nullable: true,
   authScopes: (memory) => ({ owner: memory.userId }),
   fields: (t) => ({
-    conversation: t.relation("conversation", { nullable: true, description: "The conversation (seed 004's session) it came from." }),
+    conversation: t.relation("conversation", { nullable: true, description: "The conversation (a memory session, say) it came from." }),
     externalId: t.exposeString("externalId", { nullable: true, description: "The source system's id for the memory; unique among the user's." }),
     content: t.exposeString("content"),
     summary: t.exposeString("summary", { nullable: true }),

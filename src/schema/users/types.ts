@@ -8,7 +8,7 @@ builder.prismaNode("User", {
   nullable: true,
   authScopes: (user) => ({ owner: user.id }),
   fields: (t) => ({
-    externalId: t.exposeString("externalId", { description: "The identity provider's subject (a Clerk user id, for seed 002)." }),
+    externalId: t.exposeString("externalId", { description: "The user's id at the identity provider: the `sub` of their token (a Clerk or Auth0 user id, say)." }),
     email: t.exposeString("email", { nullable: true }),
     name: t.exposeString("name", { nullable: true }),
     firstName: t.exposeString("firstName", { nullable: true }),
