@@ -1,5 +1,6 @@
 // The per-request context: who is asking, the database, the event bus. Built fresh for every
 // request (and every subscription), so nothing cached here can leak between users.
+import { withSeekPages } from "./db/seek-pages.ts";
 import type { YogaInitialContext } from "graphql-yoga";
 import type { Config } from "./config.ts";
 import type { PrismaClient } from "./db/database.ts";
@@ -54,13 +55,15 @@ export function createContextFactory(deps: ServerDeps, authenticator: Authentica
     if ("forgetUser" in authenticator) authenticator.forgetUser(userId); // this instance, before the mutation answers
     deps.events.pubsub.publish("credentialsChanged", ALL_USERS, { userId }); // and every other one
   };
+  // Resolvers read through a client that keeps deep message pages under a parent bounded (seek-pages.ts).
+  const prisma = withSeekPages(deps.prisma);
   return async (initial: InitialContext): Promise<Context> => {
     const { user, credential, actor } = await authenticator.viewerFor(authorizationOf(initial), actAsOf(initial));
     return {
       viewer: user,
       credential,
       actor,
-      prisma: deps.prisma,
+      prisma,
       pubsub: deps.events.pubsub,
       config: deps.config,
       embedder: deps.embedder,

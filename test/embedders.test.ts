@@ -50,6 +50,14 @@ describe("the Universal Sentence Encoder", () => {
     expect(ticks).toBeGreaterThan(5);
   });
 
+  it.runIf(process.platform === "linux")("runs below the server's priority, so requests get the CPU first on a busy machine", async () => {
+    const fs = await import("node:fs");
+    const nice = (tid: string) => Number(fs.readFileSync(`/proc/self/task/${tid}/stat`, "utf8").replace(/^.*\) /, "").split(" ")[16]);
+    const threads = fs.readdirSync("/proc/self/task");
+    expect(nice(String(process.pid))).toBe(0); // the main thread, where requests run
+    expect(threads.filter((tid) => nice(tid) === 10).length).toBeGreaterThanOrEqual(1); // the model's worker thread
+  });
+
   it("gives concurrent callers each their own vectors, as if embedded alone", async () => {
     const texts = ["the invoice is overdue", "a kitten on the sofa", "deploy on Friday", "rain all week"];
     const alone: number[][] = [];

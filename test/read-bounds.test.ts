@@ -90,6 +90,24 @@ describe("bounded nested reads", () => {
     expect(cost.byTable.get("messages") ?? 0).toBeLessThanOrEqual(50);
   });
 
+  it("reads a deep page under the conversation root field with a LIMIT, forwards and backwards", async () => {
+    // Under a parent, Prisma drops the LIMIT of a relation that has a cursor; the page must still read
+    // only its own rows (src/db/seek-pages.ts).
+    const query = `query($id: ID!, $after: String, $before: String, $first: Int, $last: Int) { conversation(id: $id) {
+      messages(first: $first, last: $last, after: $after, before: $before) { pageInfo { hasNextPage hasPreviousPage } edges { node { position role content } } } } }`;
+    const id = Buffer.from("Conversation:reader_long-c1").toString("base64");
+    const cursor = Buffer.from(`GPC:T:${JSON.stringify(["S:reader_long-c1", "N:9000"])}`).toString("base64");
+    let page: any;
+    const forwards = await rowsRead(t.db, async () => (page = ok(await t.gql(query, { id, after: cursor, first: 20 }, { token: longToken }))));
+    expect(page.conversation.messages.edges.map((e: any) => e.node.position)).toEqual(Array.from({ length: 20 }, (_, k) => 9_001 + k));
+    expect(page.conversation.messages.pageInfo).toEqual({ hasNextPage: true, hasPreviousPage: true });
+    expect(forwards.byTable.get("messages") ?? 0).toBeLessThanOrEqual(50);
+    const backwards = await rowsRead(t.db, async () => (page = ok(await t.gql(query, { id, before: cursor, last: 5 }, { token: longToken }))));
+    expect(page.conversation.messages.edges.map((e: any) => e.node.position)).toEqual([8_995, 8_996, 8_997, 8_998, 8_999]);
+    expect(page.conversation.messages.pageInfo).toEqual({ hasNextPage: true, hasPreviousPage: true });
+    expect(backwards.byTable.get("messages") ?? 0).toBeLessThanOrEqual(50);
+  });
+
   it("counts totalCount with COUNT, and caps unpaginated lists at their documented size", async () => {
     const data = ok(await t.gql(`{ conversations(first: 3) { edges { node { messages(first: 1) { totalCount } } } } }`, {}, { token: longToken }));
     expect(data.conversations.edges.map((e: any) => e.node.messages.totalCount)).toEqual([10_000, 10_000, 10_000]);

@@ -1,12 +1,35 @@
 // Summarises a V8 CPU profile (node --cpu-prof) by self time in a few categories that explain where a
 // GraphQL server's CPU goes: the ORM, garbage collection, the executor, the schema builder, sockets…
+import fs from "node:fs";
+import { SourceMap } from "node:module";
+import { fileURLToPath } from "node:url";
+
 export interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string } }[];
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber?: number; columnNumber?: number } }[];
   /** Microseconds of the system's monotonic clock (as process.hrtime, in µs). */
   startTime: number;
   endTime: number;
   samples: number[];
   timeDeltas: number[];
+}
+
+const sourceMaps = new Map<string, SourceMap | null>();
+
+/**
+ * A frame of a bundle (Threadline's dist/main.js holds its packages) named by the file it came from,
+ * through the bundle's source map, so the categories below see node_modules/@pothos/… and not main.js.
+ */
+function original(frame: CpuProfile["nodes"][number]["callFrame"]): { functionName: string; url: string } {
+  if (!frame.url.startsWith("file://") || frame.lineNumber === undefined || frame.lineNumber < 0) return frame;
+  let map = sourceMaps.get(frame.url);
+  if (map === undefined) {
+    const file = `${fileURLToPath(frame.url)}.map`;
+    map = fs.existsSync(file) ? new SourceMap(JSON.parse(fs.readFileSync(file, "utf8"))) : null;
+    sourceMaps.set(frame.url, map);
+  }
+  if (!map) return frame;
+  const entry = map.findEntry(frame.lineNumber, frame.columnNumber ?? 0) as { originalSource?: string };
+  return entry.originalSource ? { functionName: frame.functionName, url: entry.originalSource } : frame;
 }
 
 /** First match wins: the order puts specific packages before the catch-alls. */
@@ -34,7 +57,7 @@ export function summariseProfile(profile: CpuProfile, limit = 12, window?: { fro
   const from = window ? Number(window.fromNs / 1000n) : -Infinity;
   const to = window ? Number(window.toNs / 1000n) : Infinity;
   let at = profile.startTime;
-  const byNode = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const byNode = new Map(profile.nodes.map((n) => [n.id, original(n.callFrame)]));
   const totals = new Map<string, number>();
   let busy = 0;
   let all = 0;
@@ -57,6 +80,5 @@ export function summariseProfile(profile: CpuProfile, limit = 12, window?: { fro
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split("/").pop()!) && process.argv[2]) {
-  const fs = await import("node:fs");
   console.log(summariseProfile(JSON.parse(fs.readFileSync(process.argv[2], "utf8"))));
 }

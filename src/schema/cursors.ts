@@ -1,7 +1,9 @@
 // Deep pages that seek. Prisma turns a cursor into "after this row in the sort order", an OR that
 // PostgreSQL can only filter by, so a page 9,000 messages deep reads the 9,000 before it. When the
 // cursor is a compound unique that carries the sort key (conversationId + position), the key is
-// known up front and an extra range condition lets the index start at the cursor.
+// known up front and an extra range condition lets the index start at the cursor. (Under a parent,
+// where Prisma would also drop the LIMIT, src/db/seek-pages.ts turns cursor + range into the range
+// alone.)
 import { decodeBase64, decodeCursorChunk } from "@pothos/core";
 
 /** The sort key stored at `index` in a compound Pothos cursor, or undefined for any other cursor. */

@@ -100,6 +100,7 @@ builder.queryField("conversation", (t) =>
     resolve: (query, _root, args, context) =>
       context.prisma.conversation.findFirst({
         ...query,
+        relationLoadStrategy: "join",
         where: { id: decodeId(args.id, "Conversation"), ...ownedBy.conversation(context.viewer.id) },
       }),
   }),

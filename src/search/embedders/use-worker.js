@@ -2,7 +2,19 @@
 // a worker gets none of the TypeScript loaders of its parent (tsx, vitest), and this needs none.
 // Messages in: { id, texts }. Out: { ready } once the model is loaded (or { loadError }), then
 // { id, vectors } with all vectors in one Float32Array (moved, not copied), or { id, error }.
+import { readlinkSync } from "node:fs";
+import os from "node:os";
 import { parentPort } from "node:worker_threads";
+
+// This thread runs below the server's priority (Linux: a thread's own nice value, through its id
+// in /proc/thread-self): on a busy machine, requests — writes included — get the CPU first and the
+// backlog is embedded with what is left. Elsewhere the thread keeps the process's priority.
+try {
+  const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+  if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, os.constants.priority.PRIORITY_BELOW_NORMAL);
+} catch {
+  // not Linux, or not permitted
+}
 
 let model;
 try {
