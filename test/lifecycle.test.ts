@@ -97,7 +97,7 @@ describe("server process", () => {
   it("refuses to start in production without authentication", async () => {
     await expect(start({ NODE_ENV: "production" })).rejects.toThrow(/exited with 78[\s\S]*AUTH_JWKS_URL or AUTH_JWT_SECRET/);
     await expect(start({ NODE_ENV: "production", AUTH_JWKS_URL: "ftp://issuer.test/keys" })).rejects.toThrow(/exited with 78[\s\S]*AUTH_JWKS_URL must be an http/);
-  });
+  }, 120_000);
 
   it("starts in production with a JWKS URL, names the verifier, and warns when the URL is plain http", async () => {
     const started = await start({ NODE_ENV: "production", AUTH_JWKS_URL: "http://issuer.test/.well-known/jwks.json" });
