@@ -6,7 +6,8 @@
 # on a clean copy of the tree, as an unprivileged user, and checks the properties below.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-# 1. Build: every dependency, the Prisma client generated, src/ bundled into dist/main.js.
+# 1. Build: every dependency, the Prisma client generated, src/ bundled into dist/main.js, and the
+#    embedded database's template cluster (scripts/pglite-template.mjs).
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -16,6 +17,8 @@ COPY prisma ./prisma
 COPY scripts ./scripts
 COPY src ./src
 RUN node scripts/build.mjs --force
+# The embedded database's new cluster, made once here, so a container's first start skips initdb.
+RUN node scripts/pglite-template.mjs
 
 # 2. Production dependencies only: --omit=optional too, or npm keeps the Prisma CLI and TypeScript
 # (optional peers of @prisma/client, 130 packages) that only the build needs. npm's cache is a
@@ -34,6 +37,7 @@ COPY package.json ./
 COPY prisma/migrations ./prisma/migrations
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/node_modules/.cache/threadline ./node_modules/.cache/threadline
 RUN mkdir -p /data && chown node:node /data
 USER node
 # The embedded database's folder (unused when DATABASE_URL is set).

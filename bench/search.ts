@@ -72,12 +72,18 @@ async function load(db: Database, counts: number[]) {
   // The graph must fit in maintenance_work_mem, or the build slows down by an order of magnitude
   // (1,000,000 × 512-d vectors take ~2 GB before the graph's links). SET LOCAL and the build share one
   // transaction, so they share one of the pool's connections.
-  const createIndex = prisma.$executeRawUnsafe(
-    `CREATE INDEX conversation_chunks_hnsw_512 ON conversation_chunks USING hnsw ((embedding::vector(512)) vector_cosine_ops) WHERE embedding_dimensions = 512`,
-  );
+  const CREATE_INDEX = `CREATE INDEX conversation_chunks_hnsw_512 ON conversation_chunks USING hnsw ((embedding::vector(512)) vector_cosine_ops) WHERE embedding_dimensions = 512`;
   if (db.kind === "postgres") {
-    await prisma.$transaction([prisma.$executeRawUnsafe(`SET LOCAL maintenance_work_mem = '${VECTORS > 200_000 ? "8GB" : "1GB"}'`), createIndex]);
-  } else await createIndex;
+    // An interactive transaction with no practical timeout: a batch transaction is given 5 s and a
+    // 25-minute build would be rolled back at its commit.
+    await prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRawUnsafe(`SET LOCAL maintenance_work_mem = '${VECTORS > 200_000 ? "8GB" : "1GB"}'`);
+        await tx.$executeRawUnsafe(CREATE_INDEX);
+      },
+      { timeout: 6 * 3600_000, maxWait: 60_000 },
+    );
+  } else await prisma.$executeRawUnsafe(CREATE_INDEX);
   const indexSeconds = (performance.now() - indexStarted) / 1000;
   log(`index built in ${indexSeconds.toFixed(0)} s`);
   await prisma.$executeRawUnsafe(`VACUUM ANALYZE conversation_chunks`);

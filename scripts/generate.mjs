@@ -1,6 +1,7 @@
 // `prisma generate`, only when prisma/schema.prisma or the installed Prisma changed since the last run
 // (a stamp beside the generated client): runs after `npm install`, and before tests and benchmarks,
-// in milliseconds when there is nothing to do. Plain JavaScript, so it needs no TypeScript loader.
+// in milliseconds when there is nothing to do. After `npm install` it also makes the embedded database's
+// template (scripts/pglite-template.mjs). Plain JavaScript, so it needs no TypeScript loader.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -43,4 +44,12 @@ export function generate({ force = false } = {}) {
   fs.writeFileSync(stampFile, `${stamp}\n`);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) generate({ force: process.argv.includes("--force") });
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  generate({ force: process.argv.includes("--force") });
+  if (process.env.npm_lifecycle_event === "postinstall") {
+    // The embedded database's first start then skips initdb (scripts/pglite-template.mjs). Never fails
+    // an install: without the template a first start simply runs initdb itself.
+    const { ensurePgliteTemplate } = await import("./pglite-template.mjs");
+    await ensurePgliteTemplate().catch((error) => console.warn(`embedded database template not made (${error.message}); the first start will run initdb`));
+  }
+}

@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensurePgliteTemplate } from "../scripts/pglite-template.mjs";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "threadline-lifecycle-"));
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
@@ -42,9 +43,15 @@ async function post(url: string, query: string) {
 }
 
 describe("server process", () => {
+  // What `npm install` makes (postinstall); made here if this checkout was installed without scripts.
+  beforeAll(() => ensurePgliteTemplate({ log: () => {} }), 120_000);
+
   it("starts on the embedded database, says it is in local mode, answers /health and /ready, and keeps data across a SIGTERM restart", async () => {
     const first = await start({});
     expect(first.output()).toMatch(/SINGLE-USER LOCAL MODE/);
+    // A new data folder starts from the install's cluster, not from initdb; then the migrations run.
+    expect(first.output()).toMatch(/new data folder .*: unpacking the cluster made at install \(pglite-[\d.]+\.tar\.gz\) instead of running initdb/);
+    expect(first.output()).toMatch(/applied migration \d+_init/);
     const base = first.url.replace(/\/graphql$/, "");
     expect((await fetch(`${base}/health`)).status).toBe(200);
     expect((await fetch(`${base}/ready`)).status).toBe(200);
@@ -62,6 +69,7 @@ describe("server process", () => {
     expect(first.output()).toMatch(/stopped cleanly/);
 
     const second = await start({});
+    expect(second.output()).not.toMatch(/new data folder/);
     const listed = await post(second.url, `{ conversations { edges { node { title } } } }`);
     expect(listed.data.conversations.edges).toEqual([{ node: { title: "survives restarts" } }]);
     second.child.kill("SIGTERM");
@@ -89,7 +97,7 @@ describe("server process", () => {
   it("refuses to start in production without authentication", async () => {
     await expect(start({ NODE_ENV: "production" })).rejects.toThrow(/exited with 78[\s\S]*AUTH_JWKS_URL or AUTH_JWT_SECRET/);
     await expect(start({ NODE_ENV: "production", AUTH_JWKS_URL: "ftp://issuer.test/keys" })).rejects.toThrow(/exited with 78[\s\S]*AUTH_JWKS_URL must be an http/);
-  });
+  }, 120_000);
 
   it("starts in production with a JWKS URL, names the verifier, and warns when the URL is plain http", async () => {
     const started = await start({ NODE_ENV: "production", AUTH_JWKS_URL: "http://issuer.test/.well-known/jwks.json" });

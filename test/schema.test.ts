@@ -33,5 +33,6 @@ describe("GraphiQL's welcome document", () => {
         await server.close();
       }
     }
-  });
+    // Two servers started inside the test: give it a hook's time, not a query's, on a loaded machine.
+  }, 120_000);
 });

@@ -369,6 +369,7 @@ while (!answered && Date.now() - startedAt < 600_000 && container.exitCode === n
 }
 const ready = answered && (await healthy());
 check(ready, `the HEALTHCHECK command passes (/ready answered after ${((Date.now() - startedAt) / 1000).toFixed(1)} s)`);
+check(/unpacking the cluster made at install/.test(output), "the first start unpacks the cluster the build stage made, instead of running initdb");
 if (ready) {
   const inner = Number(fs.readFileSync(`/proc/${container.pid}/task/${container.pid}/children`, "utf8").trim());
   const status = fs.readFileSync(`/proc/${inner}/status`, "utf8");

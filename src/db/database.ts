@@ -7,6 +7,7 @@ import { vector } from "@electric-sql/pglite/vector";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { applyMigrations, type SqlConnection } from "./migrate.ts";
+import { pgliteTemplateFile } from "../../scripts/pglite-template.mjs";
 import { lockDataDir } from "./lock.ts";
 import { redactUrl } from "../logger.ts";
 
@@ -48,8 +49,18 @@ export function databaseFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<Open
   return { databaseUrl: env.DATABASE_URL || undefined, dataDir: env.THREADLINE_DATA_DIR || "./.threadline" };
 }
 
-export async function openPglite(dataDir: string, loadDataDir?: Blob | File): Promise<PGlite> {
-  if (!dataDir.startsWith("memory://")) fs.mkdirSync(path.resolve(dataDir), { recursive: true });
+export async function openPglite(dataDir: string, loadDataDir?: Blob | File, log: (line: string) => void = () => {}): Promise<PGlite> {
+  if (!dataDir.startsWith("memory://")) {
+    const folder = path.resolve(dataDir);
+    fs.mkdirSync(folder, { recursive: true });
+    // A new folder starts from the cluster `npm install` made (scripts/pglite-template.mjs) instead of
+    // running initdb, most of a first start.
+    const template = pgliteTemplateFile();
+    if (!loadDataDir && template && !fs.existsSync(path.join(folder, "PG_VERSION")) && fs.existsSync(template)) {
+      loadDataDir = new Blob([fs.readFileSync(template)]);
+      log(`new data folder ${folder}: unpacking the cluster made at install (${path.basename(template)}) instead of running initdb`);
+    }
+  }
   return PGlite.create({ dataDir, loadDataDir, extensions: { vector } });
 }
 
@@ -94,7 +105,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
     const unlock = dataDir.startsWith("memory://") ? () => {} : lockDataDir(dataDir);
     let client: PGlite;
     try {
-      client = await openPglite(dataDir, options.loadDataDir);
+      client = await openPglite(dataDir, options.loadDataDir, log);
       if (migrate) {
         const connection: SqlConnection = {
           query: (sql, params) => client.query(sql, params as unknown[]),

@@ -7,12 +7,18 @@ import { FORMATS, formatSummary, runImport } from "./run.ts";
 import { targetFromEnv, GraphQLRequestError } from "./client.ts";
 import { ImportFormatError } from "./model.ts";
 
-const USAGE = `usage: npm run import -- <${FORMATS.join("|")}> <files or folders…> [--batch-size 500] [--fresh] [--state .threadline-import-state.json]`;
+const USAGE = `usage: npm run import -- <${FORMATS.join("|")}> <files or folders…> [--batch-size 500] [--fresh] [--state .threadline-import-state.json] [--memory-stats]`;
 
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { "batch-size": { type: "string" }, fresh: { type: "boolean" }, state: { type: "string" }, help: { type: "boolean" } },
+    options: {
+      "batch-size": { type: "string" },
+      fresh: { type: "boolean" },
+      state: { type: "string" },
+      help: { type: "boolean" },
+      "memory-stats": { type: "boolean" },
+    },
   });
   const [format, ...paths] = positionals;
   if (values.help || !format || paths.length === 0) {
@@ -26,6 +32,12 @@ async function main() {
   }
   const bar = new SingleBar({ stream: process.stderr, format: "importing [{bar}] {percentage}% | {value}/{total} messages | {eta_formatted} left", noTTYOutput: false, hideCursor: true });
   let started = false;
+  // --memory-stats: the most heap the import held live (after a collection, when node runs with --expose-gc), sampled after each batch.
+  let peakHeap = 0;
+  const sampleMemory = () => {
+    (globalThis as { gc?: () => void }).gc?.();
+    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  };
   try {
     const summary = await runImport({
       format,
@@ -40,9 +52,14 @@ async function main() {
           started = true;
         } else bar.update(sent);
       },
+      onMemory: values["memory-stats"] ? sampleMemory : undefined,
     });
     bar.stop();
     console.log(formatSummary(summary));
+    if (values["memory-stats"]) {
+      sampleMemory();
+      console.error(`peak heap used: ${peakHeap} bytes`);
+    }
   } catch (error) {
     if (started) bar.stop();
     if (error instanceof ImportFormatError || error instanceof GraphQLRequestError) {

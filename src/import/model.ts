@@ -38,6 +38,8 @@ export interface ImportedMessage {
   metadata?: Record<string, unknown>;
   toolUses?: ImportedToolUse[];
   assets?: ImportedAsset[];
+  /** Links the source recorded besides those in the text. */
+  links?: string[];
 }
 
 export interface ImportedConversation {

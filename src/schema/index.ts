@@ -17,6 +17,7 @@ import "./conversations/import.ts";
 import "./conversations/subscriptions.ts";
 import "./imports/mutations.ts";
 import "./imports/export.ts";
+import "./imports/memory-records.ts";
 import "./memory/types.ts";
 import "./memory/queries.ts";
 import "./memory/mutations.ts";

@@ -72,10 +72,12 @@ export type MessageInput = {
   citedSources?: Array<string> | null | undefined;
   /** 0 to 1. */
   confidence?: number | null | undefined;
-  /** May be empty only for a message with tool uses or tool calls (an assistant turn that only calls tools). */
+  /** May be empty only for a message with tool uses, tool calls, assets or links (an assistant turn that only calls tools, a photo sent without text). */
   content: string;
   /** The source system's id for the message (Claude Code's uuid, ChatGPT's message id, an export line's place); unique within the conversation. */
   externalId?: string | null | undefined;
+  /** http(s) URLs to record as the message's links besides those found in its content (a source system's own link records). */
+  links?: Array<string> | null | undefined;
   metadata?: unknown;
   /** 1-based place in the conversation (an import's original order). Left out: after the last message. A place already taken is a CONFLICT. */
   position?: number | null | undefined;

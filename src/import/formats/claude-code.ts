@@ -17,7 +17,7 @@ interface Block {
   is_error?: boolean;
 }
 
-interface Line {
+export interface Line {
   type?: string;
   uuid?: string;
   parentUuid?: string | null;
@@ -42,76 +42,90 @@ const resultText = (content: unknown): unknown => {
   return content;
 };
 
-export function parseClaudeCode(text: string, name: string): ParseResult {
-  const skipped: Record<string, number> = {};
-  const lines: Line[] = [];
-  const rows = text.split("\n");
-  for (const [i, raw] of rows.entries()) {
-    if (!raw.trim()) continue;
-    try {
-      lines.push(JSON.parse(raw) as Line);
-    } catch {
-      // The last line of a session still being written may be cut short; anything else is not a session log.
-      if (i >= rows.length - 2 && lines.length > 0) {
-        skip(skipped, "an unfinished last line");
+/** Where tool calls wait for their results: all of them (a whole file), or only those a result will come for (streaming). */
+export interface ToolLedger {
+  call(id: string, use: ImportedToolUse, at: Date | undefined): void;
+  result(id: string): { use: ImportedToolUse; at?: Date } | undefined;
+}
+
+export class AllCalls implements ToolLedger {
+  private readonly calls = new Map<string, { use: ImportedToolUse; at?: Date }>();
+  call(id: string, use: ImportedToolUse, at: Date | undefined) {
+    this.calls.set(id, { use, at });
+  }
+  result(id: string) {
+    return this.calls.get(id);
+  }
+}
+
+/** One line of a session log as JSON; an unfinished last line is skipped, anything else that is not JSON refused. */
+export function lineOf(raw: string, index: number, last: boolean, seenAny: boolean, name: string, skipped: Record<string, number>): Line | undefined {
+  if (!raw.trim()) return undefined;
+  try {
+    return JSON.parse(raw) as Line;
+  } catch {
+    // The last line of a session still being written may be cut short; anything else is not a session log.
+    if (last && seenAny) {
+      skip(skipped, "an unfinished last line");
+      return undefined;
+    }
+    throw new ImportFormatError(`${name}:${index + 1} is not JSON: not a Claude Code session log (.jsonl)`);
+  }
+}
+
+export const isTurn = (line: Line | undefined) => !!line && (line.type === "user" || line.type === "assistant") && !!line.message;
+
+export interface Turn {
+  sessionId: string;
+  cwd?: string;
+  message: ImportedMessage;
+}
+
+/** A line as a message of its session (undefined for summaries and lines that carry no turn). */
+export function turnOf(line: Line, name: string, ledger: ToolLedger, skipped: Record<string, number>, summaries: Map<string, string>): Turn | undefined {
+  if (line.type === "summary") {
+    if (line.summary && line.summary.trim()) summaries.set(line.leafUuid ?? "", line.summary);
+    return undefined;
+  }
+  if ((line.type !== "user" && line.type !== "assistant") || !line.message || !line.uuid) {
+    skip(skipped, `${line.type ?? "untyped"} lines (not a turn)`);
+    return undefined;
+  }
+  const sessionId = line.sessionId ?? name.replace(/^.*\//, "").replace(/\.jsonl$/, "");
+  const at = dateOf(line.timestamp);
+  const content = line.message.content;
+  const blocks: Block[] = typeof content === "string" ? [{ type: "text", text: content }] : Array.isArray(content) ? content : [];
+  const texts: string[] = [];
+  const uses: ImportedToolUse[] = [];
+  let results = 0;
+  for (const block of blocks) {
+    if (block.type === "text" && typeof block.text === "string") texts.push(block.text);
+    else if (block.type === "tool_use" && block.name) {
+      const use: ImportedToolUse = { externalId: block.id, toolName: block.name, parameters: block.input ?? null, status: "PENDING", timestamp: at };
+      uses.push(use);
+      if (block.id) ledger.call(block.id, use, at);
+    } else if (block.type === "tool_result" && block.tool_use_id) {
+      results++;
+      const call = ledger.result(block.tool_use_id);
+      if (!call) {
+        skip(skipped, "tool results without their tool_use");
         continue;
       }
-      throw new ImportFormatError(`${name}:${i + 1} is not JSON: not a Claude Code session log (.jsonl)`);
-    }
+      call.use.response = resultText(block.content) ?? null;
+      call.use.status = block.is_error ? "ERROR" : "SUCCESS";
+      if (call.at && at) call.use.durationMs = Math.max(0, at.getTime() - call.at.getTime());
+    } else if (block.type === "thinking") skip(skipped, "thinking blocks");
+    else if (block.type === "image") texts.push("<image>");
+    else skip(skipped, `${block.type ?? "untyped"} content blocks`);
   }
-  if (!lines.some((line) => line && (line.type === "user" || line.type === "assistant") && line.message)) {
-    throw new ImportFormatError(`${name} has no user or assistant lines: not a Claude Code session log`);
+  if (texts.length === 0 && uses.length === 0) {
+    if (results === 0) skip(skipped, "turns with no text or tool call");
+    return undefined;
   }
-
-  const sessions = new Map<string, ImportedConversation>();
-  const toolUses = new Map<string, { use: ImportedToolUse; at?: Date }>();
-  const summaries = new Map<string, string>();
-  for (const line of lines) {
-    if (line.type === "summary") {
-      if (line.summary && line.summary.trim()) summaries.set(line.leafUuid ?? "", line.summary);
-      continue;
-    }
-    if ((line.type !== "user" && line.type !== "assistant") || !line.message || !line.uuid) {
-      skip(skipped, `${line.type ?? "untyped"} lines (not a turn)`);
-      continue;
-    }
-    const sessionId = line.sessionId ?? name.replace(/^.*\//, "").replace(/\.jsonl$/, "");
-    let session = sessions.get(sessionId);
-    if (!session) {
-      session = { externalId: `claude-code:${sessionId}`, sessionId, projectPath: line.cwd, messages: [], metadata: { source: "claude-code" } };
-      sessions.set(sessionId, session);
-    }
-    const at = dateOf(line.timestamp);
-    const content = line.message.content;
-    const blocks: Block[] = typeof content === "string" ? [{ type: "text", text: content }] : Array.isArray(content) ? content : [];
-    const texts: string[] = [];
-    const uses: ImportedToolUse[] = [];
-    let results = 0;
-    for (const block of blocks) {
-      if (block.type === "text" && typeof block.text === "string") texts.push(block.text);
-      else if (block.type === "tool_use" && block.name) {
-        const use: ImportedToolUse = { externalId: block.id, toolName: block.name, parameters: block.input ?? null, status: "PENDING", timestamp: at };
-        uses.push(use);
-        if (block.id) toolUses.set(block.id, { use, at });
-      } else if (block.type === "tool_result" && block.tool_use_id) {
-        results++;
-        const call = toolUses.get(block.tool_use_id);
-        if (!call) {
-          skip(skipped, "tool results without their tool_use");
-          continue;
-        }
-        call.use.response = resultText(block.content) ?? null;
-        call.use.status = block.is_error ? "ERROR" : "SUCCESS";
-        if (call.at && at) call.use.durationMs = Math.max(0, at.getTime() - call.at.getTime());
-      } else if (block.type === "thinking") skip(skipped, "thinking blocks");
-      else if (block.type === "image") texts.push("<image>");
-      else skip(skipped, `${block.type ?? "untyped"} content blocks`);
-    }
-    if (texts.length === 0 && uses.length === 0) {
-      if (results === 0) skip(skipped, "turns with no text or tool call");
-      continue;
-    }
-    const message: ImportedMessage = {
+  return {
+    sessionId,
+    cwd: line.cwd,
+    message: {
       externalId: line.uuid,
       role: line.isMeta ? "SYSTEM" : line.type === "user" ? "USER" : "ASSISTANT",
       content: texts.join("\n\n"),
@@ -127,8 +141,39 @@ export function parseClaudeCode(text: string, name: string): ParseResult {
         ...(line.message.id ? { apiMessageId: line.message.id } : {}),
         ...(line.version ? { claudeCodeVersion: line.version } : {}),
       },
-    };
-    session.messages.push(message);
+    },
+  };
+}
+
+export const NO_TURNS = (name: string) => new ImportFormatError(`${name} has no user or assistant lines: not a Claude Code session log`);
+
+/** The conversation a session becomes (without its messages): what the first batch sends. */
+export function sessionConversation(sessionId: string, cwd: string | undefined): ImportedConversation {
+  return { externalId: `claude-code:${sessionId}`, sessionId, projectPath: cwd, messages: [], metadata: { source: "claude-code" } };
+}
+
+export const sessionTitle = (sessionId: string, firstUserText: string | undefined) => firstLine(firstUserText ?? `Session ${sessionId}`);
+
+export function parseClaudeCode(text: string, name: string): ParseResult {
+  const skipped: Record<string, number> = {};
+  const lines: Line[] = [];
+  const rows = text.split("\n");
+  const lastIndex = rows.findLastIndex((row) => row.trim() !== "");
+  for (const [i, raw] of rows.entries()) {
+    const line = lineOf(raw, i, i === lastIndex, lines.length > 0, name, skipped);
+    if (line) lines.push(line);
+  }
+  if (!lines.some(isTurn)) throw NO_TURNS(name);
+
+  const sessions = new Map<string, ImportedConversation>();
+  const ledger = new AllCalls();
+  const summaries = new Map<string, string>();
+  for (const line of lines) {
+    const turn = turnOf(line, name, ledger, skipped, summaries);
+    if (!turn) continue;
+    let session = sessions.get(turn.sessionId);
+    if (!session) sessions.set(turn.sessionId, (session = sessionConversation(turn.sessionId, turn.cwd)));
+    session.messages.push(turn.message);
   }
   const uuids = new Map<string, ImportedConversation>();
   for (const session of sessions.values()) for (const message of session.messages) uuids.set(message.externalId, session);
@@ -140,7 +185,7 @@ export function parseClaudeCode(text: string, name: string): ParseResult {
     const { first, last } = spanOf(session.messages);
     session.startedAt = first;
     session.endedAt = last;
-    session.title ??= firstLine(session.messages.find((m) => m.role === "USER" && m.content)?.content ?? `Session ${session.sessionId}`);
+    session.title ??= sessionTitle(session.sessionId!, session.messages.find((m) => m.role === "USER" && m.content)?.content);
   }
   return { conversations: [...sessions.values()], skipped };
 }

@@ -8,7 +8,7 @@ import type { Prisma } from "../../generated/prisma/client.ts";
 import { decodeId } from "../ids.ts";
 import { MessageRoleEnum, ToolUseStatusEnum } from "../enums.ts";
 import { checkRange, checkText, jsonInput } from "../inputs.ts";
-import { contentHash, extractLinks, messageFingerprint } from "./content.ts";
+import { MAX_LINK_BYTES, contentHash, extractLinks, messageFingerprint } from "./content.ts";
 import { enqueueMessageEmbedding } from "../../jobs/queue.ts";
 import { retryingTransaction } from "../../db/transaction.ts";
 import { ALL_USERS } from "../../events/pubsub.ts";
@@ -51,7 +51,10 @@ export const MessageInput = builder.inputType("MessageInput", {
       description: "The source system's id for the message (Claude Code's uuid, ChatGPT's message id, an export line's place); unique within the conversation.",
     }),
     role: t.field({ type: MessageRoleEnum, required: true }),
-    content: t.string({ required: true, description: "May be empty only for a message with tool uses or tool calls (an assistant turn that only calls tools)." }),
+    content: t.string({
+      required: true,
+      description: "May be empty only for a message with tool uses, tool calls, assets or links (an assistant turn that only calls tools, a photo sent without text).",
+    }),
     position: t.int({ description: "1-based place in the conversation (an import's original order). Left out: after the last message. A place already taken is a CONFLICT." }),
     sender: t.string({ description: "Author's display name (chat exports)." }),
     agentType: t.string(),
@@ -64,6 +67,9 @@ export const MessageInput = builder.inputType("MessageInput", {
     metadata: t.field({ type: "JSON" }),
     toolUses: t.field({ type: [ToolUseInput] }),
     assets: t.field({ type: [AssetInput] }),
+    links: t.stringList({
+      description: "http(s) URLs to record as the message's links besides those found in its content (a source system's own link records).",
+    }),
   }),
 });
 
@@ -81,6 +87,23 @@ export function toolUseData(input: ToolUseInputShape, field: string) {
     timestamp: input.timestamp ?? undefined,
     metadata: jsonInput(input.metadata),
   };
+}
+
+/** The links found in the content, plus the ones given (each an http(s) URL, else BAD_USER_INPUT), once each. */
+function withGivenLinks(found: { url: string; domain: string }[], given: readonly string[], field: string) {
+  const seen = new Set(found.map((link) => link.url));
+  for (const [i, raw] of given.entries()) {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw badInput(`${field}[${i}] is not a URL`, `${field}[${i}]`);
+    }
+    if (!/^https?:$/.test(url.protocol) || Buffer.byteLength(url.href) > MAX_LINK_BYTES) throw badInput(`${field}[${i}] must be an http(s) URL of at most ${MAX_LINK_BYTES} bytes`, `${field}[${i}]`);
+    if (!seen.has(url.href)) found.push({ url: url.href, domain: url.hostname.toLowerCase() });
+    seen.add(url.href);
+  }
+  return found;
 }
 
 function checkChildren<T>(list: readonly T[] | null | undefined, field: string): readonly T[] {
@@ -109,7 +132,8 @@ export function prepareMessages(
   const prepared = messages.map((message, index) => {
     const field = fieldOf(index);
     const callsTools = (message.toolUses?.length ?? 0) > 0 || (message.toolCalls !== null && message.toolCalls !== undefined);
-    const content = checkText(message.content, `${field}.content`, { maxLength: MAX_CONTENT_LENGTH, allowEmpty: callsTools })!;
+    const carriesOther = (message.assets?.length ?? 0) > 0 || (message.links?.length ?? 0) > 0;
+    const content = checkText(message.content, `${field}.content`, { maxLength: MAX_CONTENT_LENGTH, allowEmpty: callsTools || carriesOther })!;
     const sender = checkText(message.sender, `${field}.sender`, { maxLength: 500, allowEmpty: true });
     const externalId = checkText(message.externalId, `${field}.externalId`, { maxLength: 500 });
     const timestamp = message.timestamp ?? undefined;
@@ -119,7 +143,7 @@ export function prepareMessages(
       // Without an externalId or a timestamp there is nothing to recognise the message by: it is new.
       fingerprint: !externalId && timestamp ? messageFingerprint(message.role, sender, timestamp, content) : null,
       position: checkRange(message.position, `${field}.position`, 1, 2_147_483_647) ?? undefined,
-      links: extractLinks(content),
+      links: withGivenLinks(extractLinks(content), checkChildren(message.links, `${field}.links`), `${field}.links`),
       toolUses: checkChildren(message.toolUses, `${field}.toolUses`).map((use, i) => toolUseData(use, `${field}.toolUses[${i}]`)),
       assets: checkChildren(message.assets, `${field}.assets`).map((asset, i) => ({
         type: checkText(asset.type, `${field}.assets[${i}].type`, { maxLength: 100 })!,

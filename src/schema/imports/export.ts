@@ -1,13 +1,64 @@
-// exportViewer: everything of the viewer's that `npm run import -- threadline` can bring back, as
+// exportViewer: everything of the viewer's, for `npm run import -- threadline` to bring back, as
 // JSON records a page at a time (`npm run export` writes them one a line). Sections in a fixed
-// order — user, conversations, messages (with tool uses and assets), actions, previews, memories —
-// each read by id, so a cursor is "section:last id" and a page never reads past what it returns.
+// order (SECTIONS), each read by id, so a cursor is "section:last id" and a page never reads past
+// what it returns. EXPORTED says where every model the viewer owns goes (a test holds it to the
+// ownership rules, so a new model cannot be left out unnoticed).
 import { builder } from "../../builder.ts";
 import type { Context } from "../../context.ts";
 import { badInput } from "../../errors.ts";
 import { checkRange } from "../inputs.ts";
+import type { ownedBy } from "../../auth/ownership.ts";
 
-const SECTIONS = ["user", "conversation", "message", "action", "preview", "memory"] as const;
+const SECTIONS = [
+  "user",
+  "conversation",
+  "message",
+  "action",
+  "preview",
+  "memory",
+  "emotionalContext",
+  "relationshipDynamics",
+  "moodScore",
+  "turningPoint",
+  "deltaPattern",
+  "validationStatus",
+  "qualityMetrics",
+  "analysis",
+  "deduplicationRecord",
+  "cluster",
+  "chunk",
+  "epic",
+] as const;
+
+/** Every model the viewer owns: its own record, the record it travels inside, or why it is not exported. */
+export const EXPORTED: Record<keyof typeof ownedBy, { record: (typeof SECTIONS)[number] } | { inside: (typeof SECTIONS)[number] } | { notExported: string }> = {
+  user: { record: "user" },
+  apiKey: { notExported: "credentials: a key works only on the server that issued it" },
+  conversation: { record: "conversation" },
+  message: { record: "message" },
+  toolUse: { inside: "message" },
+  link: { inside: "message" },
+  asset: { inside: "message" },
+  action: { record: "action" },
+  preview: { record: "preview" },
+  conversationChunk: { record: "chunk" },
+  memory: { record: "memory" },
+  memoryCluster: { record: "cluster" },
+  clusterMembership: { inside: "cluster" },
+  emotionalContext: { record: "emotionalContext" },
+  relationshipDynamics: { record: "relationshipDynamics" },
+  moodScore: { record: "moodScore" },
+  moodDelta: { notExported: "computed again from the mood scores on import, as recordMoodScore does" },
+  deltaPattern: { record: "deltaPattern" },
+  deltaPatternMember: { inside: "deltaPattern" },
+  turningPoint: { record: "turningPoint" },
+  validationStatus: { record: "validationStatus" },
+  validationResult: { inside: "validationStatus" },
+  qualityMetrics: { record: "qualityMetrics" },
+  analysisMetadata: { record: "analysis" },
+  deduplicationRecord: { record: "deduplicationRecord" },
+  epic: { record: "epic" },
+};
 type Section = (typeof SECTIONS)[number];
 
 interface ExportPage {
@@ -35,9 +86,18 @@ async function readSection(context: Context, section: Section, after: string | u
           ...page,
           where: { conversation: { userId } },
           omit: { contentHash: true, fingerprint: true, updatedAt: true, createdAt: true },
-          include: { toolUses: { orderBy: { id: "asc" }, omit: { messageId: true, updatedAt: true, createdAt: true } }, assets: { orderBy: { id: "asc" }, omit: { messageId: true } } },
+          include: {
+            toolUses: { orderBy: { id: "asc" }, omit: { messageId: true, updatedAt: true, createdAt: true } },
+            assets: { orderBy: { id: "asc" }, omit: { messageId: true } },
+            links: { orderBy: { url: "asc" }, select: { url: true } },
+          },
         })
-      ).map((row) => ({ ...row, toolUses: row.toolUses.map((use) => omit(use, "id")), assets: row.assets.map((asset) => omit(asset, "id", "createdAt")) }));
+      ).map((row) => ({
+        ...row,
+        toolUses: row.toolUses.map((use) => omit(use, "id")),
+        assets: row.assets.map((asset) => omit(asset, "id", "createdAt")),
+        links: row.links.map((link) => link.url),
+      }));
     case "action":
       return (await context.prisma.action.findMany({ ...page, where: { conversation: { userId } } })).map((row) => omit(row, "updatedAt"));
     case "preview":
@@ -45,9 +105,71 @@ async function readSection(context: Context, section: Section, after: string | u
     case "memory":
       return (
         await context.prisma.memory.findMany({ ...page, where: { userId, deletedAt: null }, omit: { userId: true, updatedAt: true, embeddingModel: true, embeddingDimensions: true, deletedAt: true } })
-      ).map((row) => omit(row, "sourceMessageIds"));
+      );
+    case "emotionalContext":
+      return rows(
+        await context.prisma.emotionalContext.findMany({
+          ...page,
+          where: { OR: [{ memory: liveMemory(userId) }, { message: { conversation: { userId } } }] },
+        }),
+      );
+    case "relationshipDynamics":
+      return rows(
+        await context.prisma.relationshipDynamics.findMany({
+          ...page,
+          where: { OR: [{ conversation: { userId }, memoryId: null }, { memory: liveMemory(userId) }] },
+        }),
+      );
+    case "moodScore":
+      return (await context.prisma.moodScore.findMany({ ...page, where: { conversation: { userId } } })).map((row) => omit(row, "createdAt"));
+    case "turningPoint":
+      return (await context.prisma.turningPoint.findMany({ ...page, where: { conversation: { userId } } })).map((row) => omit(row, "createdAt"));
+    case "deltaPattern":
+      return (
+        await context.prisma.deltaPattern.findMany({
+          ...page,
+          where: { conversation: { userId } },
+          omit: { updatedAt: true },
+          include: { members: { orderBy: { deltaId: "asc" }, select: { delta: { select: { toScore: { select: { participant: true, measuredAt: true } } } } } } },
+        })
+      ).map(({ members, ...row }) => ({ ...row, deltasTo: members.map((m) => m.delta.toScore) }));
+    case "validationStatus":
+      return rows(
+        await context.prisma.validationStatus.findMany({
+          ...page,
+          where: { memory: liveMemory(userId) },
+          include: { results: { orderBy: [{ createdAt: "asc" }, { id: "asc" }], omit: { validationStatusId: true } } },
+        }),
+      ).map((row: any) => ({ ...row, results: row.results.map((r: Record<string, unknown>) => omit(r, "id")) }));
+    case "qualityMetrics":
+      return rows(await context.prisma.qualityMetrics.findMany({ ...page, where: { memory: liveMemory(userId) } }));
+    case "analysis":
+      return rows(
+        await context.prisma.analysisMetadata.findMany({ ...page, where: { OR: [{ conversation: { userId }, memoryId: null }, { memory: liveMemory(userId) }] } }),
+      );
+    case "deduplicationRecord":
+      return rows(await context.prisma.deduplicationRecord.findMany({ ...page, where: { memory: liveMemory(userId) } }));
+    case "cluster":
+      return (
+        await context.prisma.memoryCluster.findMany({
+          ...page,
+          where: { userId },
+          omit: { userId: true, updatedAt: true },
+          include: { memberships: { where: { memory: { deletedAt: null } }, orderBy: { id: "asc" }, select: { memoryId: true, score: true, metadata: true, addedAt: true } } },
+        })
+      ).map(({ memberships, ...row }) => ({ ...row, members: memberships }));
+    case "chunk":
+      return (
+        await context.prisma.conversationChunk.findMany({ ...page, where: { conversation: { userId } }, omit: { userId: true, embeddingModel: true, embeddingDimensions: true } })
+      ).map((row) => omit(row, "updatedAt"));
+    case "epic":
+      return rows(await context.prisma.epic.findMany({ ...page, where: { userId }, omit: { userId: true } }));
   }
 }
+
+/** Memory-attached records travel with memories that are exported: not soft-deleted ones. */
+const liveMemory = (userId: string) => ({ userId, deletedAt: null });
+const rows = <T extends Record<string, unknown>>(list: T[]) => list.map((row) => omit(row, "updatedAt"));
 
 async function exportPage(context: Context, after: string | null | undefined, first: number): Promise<ExportPage> {
   let [section, last] = after ? (after.split(":", 2) as [Section, string]) : (["user", ""] as [Section, string]);
@@ -67,7 +189,7 @@ async function exportPage(context: Context, after: string | null | undefined, fi
 }
 
 const ExportPageRef = builder.objectRef<ExportPage>("ExportPage").implement({
-  description: "A page of the viewer's export: JSON records named by `record` (user, conversation, message, action, preview, memory).",
+  description: `A page of the viewer's export: JSON records named by \`record\` (${SECTIONS.join(", ")}).`,
   fields: (t) => ({
     records: t.field({ type: ["JSON"], resolve: (page) => page.records }),
     endCursor: t.string({ nullable: true, description: "Pass as `after` for the next page; null at the end.", resolve: (page) => page.endCursor }),
@@ -79,8 +201,10 @@ builder.queryField("exportViewer", (t) =>
   t.field({
     type: ExportPageRef,
     description:
-      "Your data, for `npm run import -- threadline` into another server: your profile, conversations, messages with tool uses and assets, " +
-      "actions, previews and memories (not deleted ones), page by page. Ids are the ones here; the importer maps them.",
+      "All your data, for `npm run import -- threadline` into another server, page by page: your profile, conversations, messages with their tool uses, " +
+      "assets and links, actions, previews, memories (not deleted ones) and what was recorded about them (emotional contexts, relationship dynamics, " +
+      "validation, quality, analyses, merges), mood scores, turning points, delta patterns, clusters with their members, chunks (without embeddings) " +
+      "and the planning board. Not included: API keys, and mood deltas (computed again from the scores). Ids are the ones here; the importer maps them.",
     args: { after: t.arg.string(), first: t.arg.int({ defaultValue: 100, description: "At most 100 records per page." }) },
     resolve: (_root, args, context) => exportPage(context, args.after, checkRange(args.first ?? 100, "first", 1, 100)!),
   }),

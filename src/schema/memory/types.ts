@@ -85,6 +85,7 @@ builder.prismaNode("ClusterMembership", {
     memory: t.relation("memory"),
     cluster: t.relation("cluster"),
     score: t.exposeFloat("score", { nullable: true }),
+    metadata: t.expose("metadata", { type: "JSON", nullable: true, description: "Anything else known about the membership (e.g. how much the memory contributes to the cluster)." }),
     addedAt: t.expose("addedAt", { type: "DateTime" }),
   }),
 });

@@ -12,6 +12,7 @@ builder.prismaNode("ValidationStatus", {
     errors: t.expose("errors", { type: "JSON", nullable: true }),
     resolvedAt: t.expose("resolvedAt", { type: "DateTime", nullable: true }),
     resolvedBy: t.exposeString("resolvedBy", { nullable: true }),
+    metadata: t.expose("metadata", { type: "JSON", nullable: true, description: "What the validating system recorded beyond the state (rounds, approval history, …)." }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
     results: t.relation("results", {
@@ -30,6 +31,7 @@ builder.prismaNode("ValidationResult", {
     passed: t.exposeBoolean("passed"),
     severity: t.expose("severity", { type: ValidationSeverityEnum }),
     message: t.exposeString("message", { nullable: true }),
+    metadata: t.expose("metadata", { type: "JSON", nullable: true, description: "The measurements behind the outcome (scores compared, method, …)." }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
   }),
 });
