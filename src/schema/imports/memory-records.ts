@@ -11,7 +11,7 @@ import type { Prisma } from "../../generated/prisma/client.ts";
 import { AnalysisStatusEnum, ValidationSeverityEnum, ValidationStateEnum } from "../enums.ts";
 import { checkRange, checkText, jsonInput, unlessNull } from "../inputs.ts";
 import { MOOD_SCORE_MAX, MOOD_SCORE_MIN, moodChange } from "../emotion/mood-change.ts";
-import { lockOwnConversation } from "../emotion/sql.ts";
+import { lockOwnConversation } from "../conversations/sql.ts";
 import { setMemoryEmbedding } from "../memory/sql.ts";
 
 const MAX_MEMORIES = 500;
