@@ -2,6 +2,7 @@
 // GraphQL server's CPU goes: the ORM, garbage collection, the executor, the schema builder, sockets…
 import fs from "node:fs";
 import { SourceMap } from "node:module";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export interface CpuProfile {
@@ -29,7 +30,9 @@ function original(frame: CpuProfile["nodes"][number]["callFrame"]): { functionNa
   }
   if (!map) return frame;
   const entry = map.findEntry(frame.lineNumber, frame.columnNumber ?? 0) as { originalSource?: string };
-  return entry.originalSource ? { functionName: frame.functionName, url: entry.originalSource } : frame;
+  // Sources are relative to the map: resolved, a package's own map (Prisma's runtime) stays in its package.
+  const source = entry.originalSource?.startsWith("file://") ? fileURLToPath(entry.originalSource) : entry.originalSource;
+  return source ? { functionName: frame.functionName, url: path.resolve(path.dirname(fileURLToPath(frame.url)), source) } : frame;
 }
 
 /** First match wins: the order puts specific packages before the catch-alls. */
