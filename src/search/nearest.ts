@@ -212,6 +212,9 @@ export function hnswNearestSql(source: VectorSource, scope: VectorScope, query: 
     SELECT id, message_id, distance::float8 AS distance FROM nearest ORDER BY distance, id`;
 }
 
+/** How long the settings + walk transaction may take (the statement timeout cancels a slow walk sooner). */
+const HNSW_TRANSACTION_MS = 120_000;
+
 /**
  * The HNSW index of the query's size, walked with iterative scans (relaxed order, then re-sorted), inside
  * a transaction so the settings apply to this statement only (SET LOCAL semantics via set_config).
@@ -224,10 +227,16 @@ export async function hnswNearest(
   tuning: SearchTuning = DEFAULT_SEARCH_TUNING,
 ): Promise<Neighbour[]> {
   const statement = hnswNearestSql(source, scope, query);
-  const rows = await db.$transaction(async (tx) => {
-    await tx.$queryRaw(hnswSettingsSql(tuning, hnswDepth(source, query.limit)));
-    return tx.$queryRaw<{ id: string; message_id: string | null; distance: number }[]>(statement);
-  });
+  // Prisma's default 5 s for an interactive transaction is not the server's limit: a walk over an index
+  // that is not in memory yet (a large tenant's first search after a restart) may take longer, and on
+  // PostgreSQL the statement timeout (DATABASE_STATEMENT_TIMEOUT_MS) is what bounds it.
+  const rows = await db.$transaction(
+    async (tx) => {
+      await tx.$queryRaw(hnswSettingsSql(tuning, hnswDepth(source, query.limit)));
+      return tx.$queryRaw<{ id: string; message_id: string | null; distance: number }[]>(statement);
+    },
+    { timeout: HNSW_TRANSACTION_MS, maxWait: HNSW_TRANSACTION_MS },
+  );
   if (source !== "MESSAGE") return rows.map((row) => ({ id: row.id, distance: Number(row.distance) }));
   const byMessage = new Map<string, number>();
   for (const row of rows) if (!byMessage.has(row.message_id!)) byMessage.set(row.message_id!, Number(row.distance));

@@ -13,4 +13,4 @@ export interface SearchTuning {
   maxScanTuples: number;
 }
 
-export const DEFAULT_SEARCH_TUNING: SearchTuning = { exactScanMax: 2_000, efSearch: 200, maxScanTuples: 100_000 };
+export const DEFAULT_SEARCH_TUNING: SearchTuning = { exactScanMax: 15_000, efSearch: 200, maxScanTuples: 100_000 };
