@@ -5,6 +5,7 @@
 // importing the same export again adds nothing.
 import { ImportFormatError } from "./model.ts";
 import { linesOf } from "./lines.ts";
+import { EXPORT_RECORDS } from "./record-types.ts";
 import { request, GraphQLRequestError, type ServerTarget } from "./client.ts";
 
 type Row = Record<string, any>;
@@ -22,21 +23,7 @@ export interface ThreadlineExport {
   others: Map<string, Row[]>;
 }
 
-const OTHER_TYPES = [
-  "emotionalContext",
-  "relationshipDynamics",
-  "moodScore",
-  "turningPoint",
-  "deltaPattern",
-  "validationStatus",
-  "qualityMetrics",
-  "analysis",
-  "deduplicationRecord",
-  "cluster",
-  "chunk",
-  "epic",
-];
-const TYPES = new Set(["user", "conversation", "message", "action", "preview", "memory", ...OTHER_TYPES]);
+const TYPES = new Set<string>(EXPORT_RECORDS);
 
 /** One line of an export as a record, or an ImportFormatError naming the line. */
 function recordOf(text: string, index: number, last: boolean, name: string): Row {

@@ -8,27 +8,9 @@ import type { Context } from "../../context.ts";
 import { badInput } from "../../errors.ts";
 import { checkRange } from "../inputs.ts";
 import type { ownedBy } from "../../auth/ownership.ts";
+import { EXPORT_RECORDS } from "../../import/record-types.ts";
 
-const SECTIONS = [
-  "user",
-  "conversation",
-  "message",
-  "action",
-  "preview",
-  "memory",
-  "emotionalContext",
-  "relationshipDynamics",
-  "moodScore",
-  "turningPoint",
-  "deltaPattern",
-  "validationStatus",
-  "qualityMetrics",
-  "analysis",
-  "deduplicationRecord",
-  "cluster",
-  "chunk",
-  "epic",
-] as const;
+const SECTIONS = EXPORT_RECORDS;
 
 /** Every model the viewer owns: its own record, the record it travels inside, or why it is not exported. */
 export const EXPORTED: Record<keyof typeof ownedBy, { record: (typeof SECTIONS)[number] } | { inside: (typeof SECTIONS)[number] } | { notExported: string }> = {
