@@ -1,55 +1,12 @@
-// Tool calls (seed 001) and seed 003's build workflow: actions and previews.
+// A build run in a conversation: its actions (clone_template, deploy, …) and the previews it deployed.
 import { builder } from "../../builder.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import { decodeId, requireOwned } from "../ids.ts";
 import { ownedBy } from "../../auth/ownership.ts";
 import { notFound } from "../../errors.ts";
-import { ActionStatusEnum, PreviewStatusEnum, ToolUseStatusEnum } from "../enums.ts";
-import { checkRange, checkText, jsonInput, unlessNull } from "../inputs.ts";
-import { ToolUseInput, toolUseData } from "./messages.ts";
+import { ActionStatusEnum, PreviewStatusEnum } from "../enums.ts";
+import { checkText, jsonInput } from "../inputs.ts";
 import { ownConversationId } from "./mutations.ts";
-
-builder.mutationField("recordToolUse", (t) =>
-  t.prismaField({
-    type: "ToolUse",
-    description: "Records a tool call made in a message.",
-    args: { messageId: t.arg.id({ required: true }), input: t.arg({ type: ToolUseInput, required: true }) },
-    resolve: async (query, _root, args, context) => {
-      const messageId = await requireOwned(context, "Message", args.messageId, "messageId");
-      return context.prisma.toolUse.create({ ...query, data: { ...toolUseData(args.input, "input"), messageId } });
-    },
-  }),
-);
-
-const UpdateToolUseInput = builder.inputType("UpdateToolUseInput", {
-  fields: (t) => ({
-    status: t.field({ type: ToolUseStatusEnum }),
-    response: t.field({ type: "JSON" }),
-    durationMs: t.int(),
-    metadata: t.field({ type: "JSON" }),
-  }),
-});
-
-builder.mutationField("updateToolUse", (t) =>
-  t.prismaField({
-    type: "ToolUse",
-    description: "Records a tool call's outcome.",
-    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateToolUseInput, required: true }) },
-    resolve: async (query, _root, { id, input }, context) => {
-      const toolUseId = await requireOwned(context, "ToolUse", id);
-      return context.prisma.toolUse.update({
-        ...query,
-        where: { id: toolUseId },
-        data: {
-          status: unlessNull(input.status),
-          response: jsonInput(input.response),
-          durationMs: checkRange(input.durationMs, "input.durationMs", 0, 2_147_483_647),
-          metadata: jsonInput(input.metadata),
-        },
-      });
-    },
-  }),
-);
 
 builder.mutationField("createAction", (t) =>
   t.prismaField({

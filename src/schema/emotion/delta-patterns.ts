@@ -1,0 +1,52 @@
+// Delta patterns: recurring shapes in a conversation's mood changes, made of some of its mood deltas.
+import { builder } from "../../builder.ts";
+import { ownedBy } from "../../auth/ownership.ts";
+import { badInput, notFound } from "../../errors.ts";
+import { decodeId, requireOwned } from "../ids.ts";
+import { checkRange, checkText, jsonInput } from "../inputs.ts";
+
+const MAX_PATTERN_DELTAS = 1000;
+
+const DeltaPatternInput = builder.inputType("DeltaPatternInput", {
+  fields: (t) => ({
+    patternType: t.string({ required: true, description: "v_recovery, escalation, … (free text)" }),
+    deltaIds: t.idList({ required: true, description: "The mood deltas of this conversation that make up the pattern (at least one)." }),
+    description: t.string(),
+    confidence: t.float({ description: "0 to 1." }),
+    metadata: t.field({ type: "JSON" }),
+  }),
+});
+
+builder.mutationField("recordDeltaPattern", (t) =>
+  t.prismaField({
+    type: "DeltaPattern",
+    description: "Records a recurring shape in a conversation's mood changes, made of some of its mood deltas.",
+    args: { conversationId: t.arg.id({ required: true }), input: t.arg({ type: DeltaPatternInput, required: true }) },
+    resolve: async (query, _root, { conversationId: conversationGlobalId, input }, context) => {
+      const data = {
+        patternType: checkText(input.patternType, "input.patternType", { maxLength: 100 })!,
+        description: checkText(input.description, "input.description", { maxLength: 10_000, allowEmpty: true }),
+        confidence: checkRange(input.confidence, "input.confidence", 0, 1),
+        metadata: jsonInput(input.metadata),
+      };
+      if (input.deltaIds.length === 0) throw badInput("input.deltaIds must name at least one mood delta", "input.deltaIds");
+      if (input.deltaIds.length > MAX_PATTERN_DELTAS) throw badInput(`input.deltaIds may hold at most ${MAX_PATTERN_DELTAS} ids`, "input.deltaIds");
+      const deltaIds = [...new Set(input.deltaIds.map((id, i) => decodeId(id, "MoodDelta", `input.deltaIds[${i}]`)))];
+      const conversationId = await requireOwned(context, "Conversation", conversationGlobalId, "conversationId");
+      const found = await context.prisma.moodDelta.findMany({
+        where: { id: { in: deltaIds }, ...ownedBy.moodDelta(context.viewer.id) },
+        select: { id: true, conversationId: true },
+      });
+      const conversationOf = new Map(found.map((delta) => [delta.id, delta.conversationId]));
+      input.deltaIds.forEach((globalId, i) => {
+        const owner = conversationOf.get(decodeId(globalId, "MoodDelta"));
+        if (owner === undefined) throw notFound("MoodDelta", globalId);
+        if (owner !== conversationId) throw badInput(`input.deltaIds[${i}] must be a mood delta of this conversation`, `input.deltaIds[${i}]`);
+      });
+      return context.prisma.deltaPattern.create({
+        ...query,
+        data: { ...data, conversationId, members: { create: deltaIds.map((deltaId) => ({ deltaId })) } },
+      });
+    },
+  }),
+);

@@ -1,0 +1,33 @@
+// What the emotion mutations share: lists of short labels, and a message named as part of a conversation.
+import type { Context } from "../../context.ts";
+import { ownedBy } from "../../auth/ownership.ts";
+import { badInput, notFound } from "../../errors.ts";
+import { decodeId } from "../ids.ts";
+import { checkText } from "../inputs.ts";
+
+const MAX_LIST = 200;
+
+export function checkList(list: readonly string[] | null | undefined, field: string): string[] | undefined {
+  if (!list) return undefined;
+  if (list.length > MAX_LIST) throw badInput(`${field} may hold at most ${MAX_LIST} items`, field);
+  list.forEach((item, i) => checkText(item, `${field}[${i}]`, { maxLength: 200 }));
+  return [...list];
+}
+
+/**
+ * The message with this global id as a message of this conversation: NOT_FOUND when it is not the
+ * viewer's, BAD_USER_INPUT when it belongs to another of the viewer's conversations.
+ */
+export async function messageOfConversation(
+  db: Pick<Context["prisma"], "message">,
+  viewerId: string,
+  conversationId: string,
+  globalId: string,
+  field: string,
+): Promise<{ id: string; timestamp: Date }> {
+  const id = decodeId(globalId, "Message", field);
+  const message = await db.message.findFirst({ where: { id, ...ownedBy.message(viewerId) }, select: { id: true, conversationId: true, timestamp: true } });
+  if (!message) throw notFound("Message", globalId);
+  if (message.conversationId !== conversationId) throw badInput(`${field} must be a message of this conversation`, field);
+  return message;
+}
