@@ -2,7 +2,7 @@
 // so a malformed id, or an id of another type, is a BAD_USER_INPUT error and never reaches the database.
 import { decodeGlobalID } from "@pothos/plugin-relay";
 import { badInput, notFound } from "../errors.ts";
-import { ownedNodeKeys } from "../auth/node-access.ts";
+import { ownedNodeKeys, type NodeTypename } from "../auth/node-access.ts";
 import type { Context } from "../context.ts";
 
 export function decodeId(globalId: string, typename: string, field = "id"): string {
@@ -19,7 +19,7 @@ export function decodeId(globalId: string, typename: string, field = "id"): stri
 }
 
 /** The database id of the viewer's object of this type with this global id, or NOT_FOUND. */
-export async function requireOwned(context: Context, typename: string, globalId: string, field = "id"): Promise<string> {
+export async function requireOwned(context: Context, typename: NodeTypename, globalId: string, field = "id"): Promise<string> {
   const id = decodeId(globalId, typename, field);
   const owned = await ownedNodeKeys(context, [{ typename, id }]);
   if (!owned.has(`${typename}:${id}`)) throw notFound(typename, globalId);
