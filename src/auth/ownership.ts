@@ -36,7 +36,12 @@ export const ownedBy = {
 };
 
 /**
- * Tables of the server's own bookkeeping that no GraphQL field reads or writes (the background job
- * queue, the embedders this server has used): every other model must have a rule above.
+ * Models no user owns, each with the reason: the server's own bookkeeping, which no GraphQL field
+ * reads or writes. Every other model must have a rule above (test/ownership-rules.test.ts).
  */
-export const serverOnlyModels = ["backgroundJob", "serverEmbedder"] as const;
+export const unownedModels = {
+  backgroundJob: "the server's queue of embedding work; workers read it across users, and a user's jobs go with their rows",
+  serverEmbedder: "which embedding models this server has used: server configuration, not anyone's data",
+} as const;
+
+export const serverOnlyModels = Object.keys(unownedModels) as (keyof typeof unownedModels)[];
