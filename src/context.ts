@@ -9,6 +9,7 @@ import type { Authenticator, Credential } from "./auth/viewer.ts";
 import { ACT_AS_HEADER } from "./auth/acting.ts";
 import { ALL_USERS, type EventBus, type PubSub } from "./events/pubsub.ts";
 import type { ViewerCache } from "./auth/viewer-cache.ts";
+import { viewerClient, type ViewerClient } from "./auth/viewer-client.ts";
 import type { Embedder } from "./search/embedders/index.ts";
 import type { RateLimiter } from "./server/rate-limit.ts";
 
@@ -18,6 +19,12 @@ export interface Context {
   credential: Credential;
   /** Who acts for the viewer, when a service does (a service key's or a token's `act` actor). */
   actor?: string;
+  /**
+   * The viewer's data: every find, count, update and delete carries the model's ownership rule
+   * (auth/viewer-client.ts). Resolvers read and write through this.
+   */
+  db: ViewerClient;
+  /** Unscoped: the Pothos Prisma plugin loads relations of objects already read through `db` with it. */
   prisma: PrismaClient;
   pubsub: PubSub;
   config: Config;
@@ -62,8 +69,13 @@ export function createContextFactory(deps: ServerDeps, authenticator: Authentica
   const prisma = withSeekPages(deps.prisma);
   return async (initial: InitialContext): Promise<Context> => {
     const { user, credential, actor } = await authenticator.viewerFor(authorizationOf(initial), actAsOf(initial));
+    let db: ViewerClient | undefined;
     return {
       viewer: user,
+      // Made on first use: a request that reads no data (`{ viewer { id } }`) does not pay for it.
+      get db() {
+        return (db ??= viewerClient(deps.prisma, user.id));
+      },
       credential,
       actor,
       prisma,

@@ -208,7 +208,7 @@ const ImportChatPayload = builder.objectRef<AppendResult>("ImportChatPayload").i
       type: "Conversation",
       description: "The conversation imported into (new or existing).",
       resolve: (query, result, _args, context) =>
-        context.prisma.conversation.findUniqueOrThrow({ ...query, where: { id: result.conversationId, userId: context.viewer.id } }),
+        context.db.conversation.findUniqueOrThrow({ ...query, where: { id: result.conversationId } }),
     }),
     messages: t.prismaField({
       type: ["Message"],

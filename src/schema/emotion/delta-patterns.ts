@@ -1,6 +1,5 @@
 // Delta patterns: recurring shapes in a conversation's mood changes, made of some of its mood deltas.
 import { builder } from "../../builder.ts";
-import { ownedBy } from "../../auth/ownership.ts";
 import { badInput, notFound } from "../../errors.ts";
 import { decodeId, requireOwned } from "../ids.ts";
 import { checkRange, checkText, jsonInput } from "../inputs.ts";
@@ -33,8 +32,8 @@ builder.mutationField("recordDeltaPattern", (t) =>
       if (input.deltaIds.length > MAX_PATTERN_DELTAS) throw badInput(`input.deltaIds may hold at most ${MAX_PATTERN_DELTAS} ids`, "input.deltaIds");
       const deltaIds = [...new Set(input.deltaIds.map((id, i) => decodeId(id, "MoodDelta", `input.deltaIds[${i}]`)))];
       const conversationId = await requireOwned(context, "Conversation", conversationGlobalId, "conversationId");
-      const found = await context.prisma.moodDelta.findMany({
-        where: { id: { in: deltaIds }, ...ownedBy.moodDelta(context.viewer.id) },
+      const found = await context.db.moodDelta.findMany({
+        where: { id: { in: deltaIds } },
         select: { id: true, conversationId: true },
       });
       const conversationOf = new Map(found.map((delta) => [delta.id, delta.conversationId]));

@@ -195,7 +195,7 @@ const DeleteMemoryPayload = builder.objectRef<{ deletedId: string; hard: boolean
       nullable: true,
       description: "The soft-deleted memory (null after a hard delete).",
       resolve: (query, payload, _args, context) =>
-        payload.memoryId ? context.prisma.memory.findFirst({ ...query, where: { id: payload.memoryId, userId: context.viewer.id } }) : null,
+        payload.memoryId ? context.db.memory.findFirst({ ...query, where: { id: payload.memoryId } }) : null,
     }),
   }),
 });
@@ -237,8 +237,8 @@ builder.mutationField("recordMemoryAccess", (t) =>
     resolve: async (_root, { ids }, context) => {
       if (ids.length > MAX_LIST) throw badInput(`at most ${MAX_LIST} ids`, "ids");
       const memoryIds = ids.map((id, i) => decodeId(id, "Memory", `ids[${i}]`));
-      const { count } = await context.prisma.memory.updateMany({
-        where: { id: { in: memoryIds }, userId: context.viewer.id, deletedAt: null },
+      const { count } = await context.db.memory.updateMany({
+        where: { id: { in: memoryIds }, deletedAt: null },
         data: { accessCount: { increment: 1 }, lastAccessedAt: new Date() },
       });
       return count;

@@ -1,5 +1,4 @@
 import { builder } from "../../builder.ts";
-import { ownedBy } from "../../auth/ownership.ts";
 import { EpicPriorityEnum, EpicStatusEnum } from "../enums.ts";
 import { orderWithTieBreak } from "../inputs.ts";
 
@@ -23,10 +22,9 @@ builder.queryField("epics", (t) =>
     description: "The viewer's planning board, in board order.",
     args: { filter: t.arg({ type: EpicFilter }), orderBy: t.arg({ type: [EpicOrderBy] }) },
     resolve: (query, _root, { filter, orderBy }, context) =>
-      context.prisma.epic.findMany({
+      context.db.epic.findMany({
         ...query,
         where: {
-          ...ownedBy.epic(context.viewer.id),
           ...(filter?.status?.length ? { status: { in: filter.status } } : {}),
           ...(filter?.priority?.length ? { priority: { in: filter.priority } } : {}),
           ...(filter?.quarter ? { quarter: filter.quarter } : {}),
@@ -35,9 +33,8 @@ builder.queryField("epics", (t) =>
         orderBy: orderWithTieBreak(orderBy, { order: "asc" }),
       }),
     totalCount: (_root, { filter }, context) =>
-      context.prisma.epic.count({
+      context.db.epic.count({
         where: {
-          ...ownedBy.epic(context.viewer.id),
           ...(filter?.status?.length ? { status: { in: filter.status } } : {}),
           ...(filter?.priority?.length ? { priority: { in: filter.priority } } : {}),
           ...(filter?.quarter ? { quarter: filter.quarter } : {}),
