@@ -97,6 +97,10 @@ export function buildScenarios(fixture: Fixture, concurrency: number): Scenario[
       query: `query ($q: String) { search(query: $q, limit: 10) { kind score node { ... on Message { id } ... on ConversationChunk { id } ... on Memory { id } } } }`,
       variables: { q: hybridQueries[(w * 13 + i) % hybridQueries.length] },
     })),
+    scenario("(h) nodes(ids:) of 10 conversations, epics totalCount", (w, i) => ({
+      query: `query ($ids: [ID!]!) { nodes(ids: $ids) { id ... on Conversation { title } } epics { totalCount } }`,
+      variables: { ids: Array.from({ length: 10 }, (_, k) => conversationIds[(w * 17 + i + k) % conversationIds.length]) },
+    })),
     scenario(`(c) appendMessages, ${APPEND_BATCH} new per call`, (w, i) => {
       const ids = ownedBy[w % ownedBy.length];
       const rng = generator(w * 1_000_003 + i);
