@@ -70,20 +70,18 @@ interface OwnerMarker {
 export const owner = (alias?: string): OwnerMarker => ({ [OWNER]: alias ?? null });
 const isOwner = (value: unknown): value is OwnerMarker => typeof value === "object" && value !== null && OWNER in value;
 
-type RawClient = Pick<PrismaClient, "$queryRaw" | "$executeRaw">;
-
 /**
  * Raw SQL that always binds the viewer: a tagged template in which `${owner("c")}` stands for
  * `c.user_id = <viewer id>`. A statement with no owner() in it is refused before it is sent.
  *
  *   await ownedQuery(tx, viewerId)<{ id: string }>`SELECT id FROM conversations WHERE id = ${id} AND ${owner()} FOR UPDATE`;
  */
-export function ownedQuery(db: RawClient, viewerId: string) {
+export function ownedQuery(db: Pick<PrismaClient, "$queryRaw">, viewerId: string) {
   return <T>(strings: TemplateStringsArray, ...values: unknown[]): Promise<T[]> => db.$queryRaw<T[]>(ownedSql(viewerId, strings, values));
 }
 
 /** The same for a statement that returns a row count (UPDATE, DELETE). */
-export function ownedExecute(db: RawClient, viewerId: string) {
+export function ownedExecute(db: Pick<PrismaClient, "$executeRaw">, viewerId: string) {
   return (strings: TemplateStringsArray, ...values: unknown[]): Promise<number> => db.$executeRaw(ownedSql(viewerId, strings, values));
 }
 

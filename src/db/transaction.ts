@@ -23,7 +23,12 @@ export function sqlStateOf(error: unknown): string | undefined {
   return undefined;
 }
 
-export async function retryingTransaction<T>(prisma: PrismaClient, work: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T> {
+/** A client that runs interactive transactions: the plain one, or the viewer's (auth/viewer-client.ts). */
+interface Transactional<C> {
+  $transaction<R>(work: (tx: C) => Promise<R>, options?: TransactionOptions): Promise<R>;
+}
+
+export async function retryingTransaction<T, C = Tx>(prisma: Transactional<C>, work: (tx: C) => Promise<T>, options?: TransactionOptions): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await prisma.$transaction(work, options);

@@ -12,6 +12,7 @@ import { MAX_LINK_BYTES, contentHash, extractLinks, messageFingerprint } from ".
 import { enqueueMessageEmbedding } from "../../jobs/queue.ts";
 import { retryingTransaction } from "../../db/transaction.ts";
 import { ALL_USERS } from "../../events/pubsub.ts";
+import { ownedQuery, owner } from "../../auth/viewer-client.ts";
 
 export const MAX_MESSAGES_PER_APPEND = 1000;
 export const MAX_CHILDREN_PER_MESSAGE = 100;
@@ -200,8 +201,8 @@ export async function insertMessages(
   now = new Date(),
 ): Promise<Omit<AppendResult, "conversationId">> {
   // Locking the conversation row serialises appends to it, so positions never collide.
-  const locked = await tx.$queryRaw<{ id: string }[]>`
-    SELECT id FROM conversations WHERE id = ${conversationId} AND user_id = ${viewerId} FOR UPDATE`;
+  const locked = await ownedQuery(tx, viewerId)<{ id: string }>`
+    SELECT id FROM conversations WHERE id = ${conversationId} AND ${owner()} FOR UPDATE`;
   if (locked.length === 0) throw notFound("Conversation");
   const externalIds = prepared.flatMap((p) => (p.row.externalId ? [p.row.externalId] : []));
   const fingerprints = prepared.flatMap((p) => (!p.row.externalId && p.fingerprint ? [p.fingerprint] : []));

@@ -3,6 +3,7 @@
 import { Prisma } from "../../generated/prisma/client.ts";
 import type { PrismaClient } from "../../db/database.ts";
 import type { ToolUseStatus } from "../../generated/prisma/enums.ts";
+import { ownedQuery, owner } from "../../auth/viewer-client.ts";
 
 /**
  * Locks the viewer's conversation for the rest of the transaction: writers of one conversation's
@@ -10,8 +11,8 @@ import type { ToolUseStatus } from "../../generated/prisma/enums.ts";
  * merely reference it be inserted meanwhile. False when there is no such conversation of the viewer's.
  */
 export async function lockOwnConversation(db: Pick<PrismaClient, "$queryRaw">, userId: string, conversationId: string): Promise<boolean> {
-  const rows = await db.$queryRaw<{ id: string }[]>`
-    SELECT id FROM conversations WHERE id = ${conversationId} AND user_id = ${userId} FOR NO KEY UPDATE`;
+  const rows = await ownedQuery(db, userId)<{ id: string }>`
+    SELECT id FROM conversations WHERE id = ${conversationId} AND ${owner()} FOR NO KEY UPDATE`;
   return rows.length > 0;
 }
 
@@ -35,15 +36,20 @@ export interface ToolUsageRow {
 const STATUS_FROM_DB: Record<string, ToolUseStatus> = { pending: "PENDING", success: "SUCCESS", error: "ERROR", timeout: "TIMEOUT" };
 
 export async function toolUsageStats(prisma: PrismaClient, userId: string, filter: ToolUsageFilter): Promise<ToolUsageRow[]> {
-  const conditions = [Prisma.sql`c.user_id = ${userId}`];
+  const conditions: Prisma.Sql[] = [];
   if (filter.conversationId) conditions.push(Prisma.sql`c.id = ${filter.conversationId}`);
   if (filter.toolName) conditions.push(Prisma.sql`t.tool_name = ${filter.toolName}`);
   if (filter.status) conditions.push(Prisma.sql`t.status::text = ${filter.status.toLowerCase()}`);
   if (filter.from) conditions.push(Prisma.sql`t.timestamp >= ${filter.from}`);
   if (filter.to) conditions.push(Prisma.sql`t.timestamp <= ${filter.to}`);
-  const rows = await prisma.$queryRaw<
-    { tool_name: string; status: string; count: number; avg_ms: number | null; p95_ms: number | null; total_ms: number | null }[]
-  >`
+  const rows = await ownedQuery(prisma, userId)<{
+    tool_name: string;
+    status: string;
+    count: number;
+    avg_ms: number | null;
+    p95_ms: number | null;
+    total_ms: number | null;
+  }>`
     SELECT t.tool_name,
            t.status::text AS status,
            count(*)::int AS count,
@@ -53,7 +59,7 @@ export async function toolUsageStats(prisma: PrismaClient, userId: string, filte
       FROM tool_uses t
       JOIN messages m ON m.id = t.message_id
       JOIN conversations c ON c.id = m.conversation_id
-     WHERE ${Prisma.join(conditions, " AND ")}
+     WHERE ${owner("c")} ${conditions.length ? Prisma.sql`AND ${Prisma.join(conditions, " AND ")}` : Prisma.empty}
      GROUP BY t.tool_name, t.status
      ORDER BY count(*) DESC, t.tool_name ASC, t.status ASC`;
   return rows.map((row) => ({
@@ -68,11 +74,11 @@ export async function toolUsageStats(prisma: PrismaClient, userId: string, filte
 
 /** Ids of the viewer's messages whose content matches a web-search style query (English stemming). */
 export async function messageIdsMatching(prisma: PrismaClient, userId: string, query: string, limit: number): Promise<string[]> {
-  const rows = await prisma.$queryRaw<{ id: string }[]>`
+  const rows = await ownedQuery(prisma, userId)<{ id: string }>`
     SELECT m.id
       FROM messages m
       JOIN conversations c ON c.id = m.conversation_id
-     WHERE c.user_id = ${userId}
+     WHERE ${owner("c")}
        AND m.search_vector @@ websearch_to_tsquery('english', ${query})
      LIMIT ${limit}`;
   return rows.map((row) => row.id);

@@ -1,6 +1,5 @@
 // What the emotion mutations share: lists of short labels, and a message named as part of a conversation.
-import type { Context } from "../../context.ts";
-import { ownedBy } from "../../auth/ownership.ts";
+import type { ViewerTransaction } from "../../auth/viewer-client.ts";
 import { badInput, notFound } from "../../errors.ts";
 import { decodeId } from "../ids.ts";
 import { checkText } from "../inputs.ts";
@@ -16,17 +15,16 @@ export function checkList(list: readonly string[] | null | undefined, field: str
 
 /**
  * The message with this global id as a message of this conversation: NOT_FOUND when it is not the
- * viewer's, BAD_USER_INPUT when it belongs to another of the viewer's conversations.
+ * viewer's (`db` is the viewer's client), BAD_USER_INPUT when it belongs to another of the viewer's conversations.
  */
 export async function messageOfConversation(
-  db: Pick<Context["prisma"], "message">,
-  viewerId: string,
+  db: Pick<ViewerTransaction, "message">,
   conversationId: string,
   globalId: string,
   field: string,
 ): Promise<{ id: string; timestamp: Date }> {
   const id = decodeId(globalId, "Message", field);
-  const message = await db.message.findFirst({ where: { id, ...ownedBy.message(viewerId) }, select: { id: true, conversationId: true, timestamp: true } });
+  const message = await db.message.findFirst({ where: { id }, select: { id: true, conversationId: true, timestamp: true } });
   if (!message) throw notFound("Message", globalId);
   if (message.conversationId !== conversationId) throw badInput(`${field} must be a message of this conversation`, field);
   return message;

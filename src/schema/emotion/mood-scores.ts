@@ -42,9 +42,9 @@ builder.mutationField("recordMoodScore", (t) =>
       };
       const viewerId = context.viewer.id;
 
-      const scoreId = await retryingTransaction(context.prisma, async (tx) => {
+      const scoreId = await retryingTransaction(context.db, async (tx) => {
         if (!(await lockOwnConversation(tx, viewerId, conversationId))) throw notFound("Conversation", conversationGlobalId);
-        const message = input.messageId == null ? null : await messageOfConversation(tx, viewerId, conversationId, input.messageId, "input.messageId");
+        const message = input.messageId == null ? null : await messageOfConversation(tx, conversationId, input.messageId, "input.messageId");
         const measuredAt = input.measuredAt ?? message?.timestamp ?? new Date();
         const { previous, next } = await moodNeighbours(tx, viewerId, conversationId, participant, measuredAt);
         const created = await tx.moodScore.create({
@@ -65,7 +65,7 @@ builder.mutationField("recordMoodScore", (t) =>
         }
         return created.id;
       });
-      return context.prisma.moodScore.findUniqueOrThrow({ ...query, where: { id: scoreId } });
+      return context.db.moodScore.findUniqueOrThrow({ ...query, where: { id: scoreId } });
     },
   }),
 );

@@ -3,6 +3,7 @@
 // statement is limited to the viewer's rows.
 import { Prisma } from "../../generated/prisma/client.ts";
 import type { PrismaClient } from "../../db/database.ts";
+import { ownedQuery, owner } from "../../auth/viewer-client.ts";
 
 type Sql = Pick<PrismaClient, "$queryRaw">;
 
@@ -24,11 +25,11 @@ export async function moodNeighbours(
 ): Promise<{ previous: MoodNeighbour | null; next: MoodNeighbour | null }> {
   // Equality rather than IS NOT DISTINCT FROM, so the (conversation_id, participant, measured_at) index applies.
   const series = participant === null ? Prisma.sql`s.participant IS NULL` : Prisma.sql`s.participant = ${participant}`;
-  const rows = await db.$queryRaw<{ id: string; score: number; side: "previous" | "next" }[]>`
+  const rows = await ownedQuery(db, userId)<{ id: string; score: number; side: "previous" | "next" }>`
     (SELECT s.id, s.score::float8 AS score, 'previous' AS side
        FROM mood_scores s
        JOIN conversations c ON c.id = s.conversation_id
-      WHERE c.user_id = ${userId} AND s.conversation_id = ${conversationId} AND ${series}
+      WHERE ${owner("c")} AND s.conversation_id = ${conversationId} AND ${series}
         AND s.measured_at <= ${at}
       ORDER BY s.measured_at DESC, s.created_at DESC, s.id DESC
       LIMIT 1)
@@ -36,7 +37,7 @@ export async function moodNeighbours(
     (SELECT s.id, s.score::float8 AS score, 'next' AS side
        FROM mood_scores s
        JOIN conversations c ON c.id = s.conversation_id
-      WHERE c.user_id = ${userId} AND s.conversation_id = ${conversationId} AND ${series}
+      WHERE ${owner("c")} AND s.conversation_id = ${conversationId} AND ${series}
         AND s.measured_at > ${at}
       ORDER BY s.measured_at ASC, s.created_at ASC, s.id ASC
       LIMIT 1)`;
@@ -82,9 +83,16 @@ export async function moodTimeline(
   const { field, width } = MOOD_BUCKETS[bucket];
   const onlyParticipant = participant == null ? Prisma.empty : Prisma.sql`AND s.participant = ${participant}`;
   // GROUP BY 1: the bucket expression holds a parameter, and a repeated parameter would not match it.
-  const rows = await db.$queryRaw<
-    { start: Date; end: Date; participant: string | null; average: number; min: number; max: number; count: number; delta: number | null }[]
-  >`
+  const rows = await ownedQuery(db, userId)<{
+    start: Date;
+    end: Date;
+    participant: string | null;
+    average: number;
+    min: number;
+    max: number;
+    count: number;
+    delta: number | null;
+  }>`
     WITH buckets AS (
       SELECT date_trunc(${field}::text, s.measured_at) AS start,
              s.participant,
@@ -94,7 +102,7 @@ export async function moodTimeline(
              count(*)::int AS count
         FROM mood_scores s
         JOIN conversations c ON c.id = s.conversation_id
-       WHERE c.user_id = ${userId} AND s.conversation_id = ${conversationId} ${onlyParticipant}
+       WHERE ${owner("c")} AND s.conversation_id = ${conversationId} ${onlyParticipant}
        GROUP BY 1, 2
     )
     SELECT start,

@@ -29,7 +29,7 @@ builder.mutationField("recordTurningPoint", (t) =>
       };
       const conversationId = await requireOwned(context, "Conversation", conversationGlobalId, "conversationId");
       const message =
-        input.messageId == null ? null : await messageOfConversation(context.prisma, context.viewer.id, conversationId, input.messageId, "input.messageId");
+        input.messageId == null ? null : await messageOfConversation(context.db, conversationId, input.messageId, "input.messageId");
       return context.prisma.turningPoint.create({
         ...query,
         data: { ...data, conversationId, messageId: message?.id, occurredAt: input.occurredAt ?? message?.timestamp ?? new Date() },

@@ -8,6 +8,7 @@ import { checkVector, toSql } from "../../search/vectors.ts";
 import { ownedNodeKeys } from "../../auth/node-access.ts";
 import { decodeId, requireOwned } from "../ids.ts";
 import { checkRange, checkText, jsonInput } from "../inputs.ts";
+import { ownedQuery, owner } from "../../auth/viewer-client.ts";
 
 const MAX_MEMBERS = 500;
 
@@ -57,12 +58,12 @@ async function upsertMembers(
   ids: readonly string[],
 ) {
   if (rows.length === 0) return;
-  const cluster = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM memory_clusters WHERE id = ${clusterId} AND user_id = ${viewerId} FOR SHARE`;
+  const cluster = await ownedQuery(tx, viewerId)<{ id: string }>`SELECT id FROM memory_clusters WHERE id = ${clusterId} AND ${owner()} FOR SHARE`;
   if (cluster.length === 0) throw notFound("MemoryCluster");
   const memoryIds = rows.map((row) => row.memoryId);
-  const live = await tx.$queryRaw<{ id: string; deleted: boolean }[]>`
+  const live = await ownedQuery(tx, viewerId)<{ id: string; deleted: boolean }>`
     SELECT id, deleted_at IS NOT NULL AS deleted FROM memories
-     WHERE id IN (${Prisma.join(memoryIds)}) AND user_id = ${viewerId} ORDER BY id FOR SHARE`;
+     WHERE id IN (${Prisma.join(memoryIds)}) AND ${owner()} ORDER BY id FOR SHARE`;
   const state = new Map(live.map((row) => [row.id, row.deleted]));
   const gone = memoryIds.findIndex((id) => !state.has(id));
   if (gone >= 0) throw notFound("Memory", ids[gone]);

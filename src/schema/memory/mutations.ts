@@ -12,6 +12,7 @@ import { ownedNodeKeys } from "../../auth/node-access.ts";
 import { decodeId, requireOwned } from "../ids.ts";
 import { checkRange, checkText, jsonInput, unlessNull } from "../inputs.ts";
 import { setMemoryEmbedding } from "./sql.ts";
+import { ownedQuery, owner } from "../../auth/viewer-client.ts";
 
 const MAX_LIST = 200;
 
@@ -287,8 +288,8 @@ builder.mutationField("mergeMemories", (t) =>
       // memories (keep A merge B ‖ keep B merge A) run one after the other: the second finds its
       // memories merged away and fails, and nothing is lost.
       const recordId = await retryingTransaction(context.prisma, async (tx) => {
-        await tx.$queryRaw`
-          SELECT id FROM memories WHERE id IN (${Prisma.join(all)}) AND user_id = ${context.viewer.id} ORDER BY id FOR UPDATE`;
+        await ownedQuery(tx, context.viewer.id)`
+          SELECT id FROM memories WHERE id IN (${Prisma.join(all)}) AND ${owner()} ORDER BY id FOR UPDATE`;
         const memories = await tx.memory.findMany({ where: { id: { in: all }, userId: context.viewer.id, deletedAt: null } });
         const kept = memories.find((m) => m.id === keepId);
         if (!kept) throw badInput("keepId is deleted: restore it first", "keepId");

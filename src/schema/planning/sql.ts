@@ -1,5 +1,6 @@
 // The SQL behind the planning board: its lock, its order, and renumbering it in one statement.
 import type { Prisma } from "../../generated/prisma/client.ts";
+import { ownedExecute, owner } from "../../auth/viewer-client.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -20,7 +21,7 @@ export async function boardIds(tx: Tx, userId: string): Promise<string[]> {
 /** Numbers the board 1..n in the given order, in one statement, touching only epics whose order changes. */
 export async function renumber(tx: Tx, userId: string, ids: string[]) {
   if (ids.length === 0) return;
-  await tx.$executeRaw`
+  await ownedExecute(tx, userId)`
     UPDATE epics SET "order" = array_position(${ids}::text[], id)
-     WHERE user_id = ${userId} AND id = ANY(${ids}::text[]) AND "order" <> array_position(${ids}::text[], id)`;
+     WHERE ${owner()} AND id = ANY(${ids}::text[]) AND "order" <> array_position(${ids}::text[], id)`;
 }

@@ -36,7 +36,7 @@ builder.mutationField("recordQualityMetrics", (t) =>
       const memoryId = await requireOwned(context, "Memory", globalId, "memoryId");
       const scoresChanged = SCORES.some((name) => scores[name] !== undefined);
 
-      const id = await retryingTransaction(context.prisma, async (tx) => {
+      const id = await retryingTransaction(context.db, async (tx) => {
         // Read-modify-write of the scores: one writer per memory at a time, so `overall` is the mean of what is stored.
         await lockOwnMemory(tx, context.viewer.id, memoryId, globalId);
         let derived: number | null | undefined;
@@ -49,7 +49,7 @@ builder.mutationField("recordQualityMetrics", (t) =>
         const { id } = await tx.qualityMetrics.upsert({ where: { memoryId }, create: { memoryId, ...data }, update: data, select: { id: true } });
         return id;
       });
-      return context.prisma.qualityMetrics.findUniqueOrThrow({ ...query, where: { id } });
+      return context.db.qualityMetrics.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
 );

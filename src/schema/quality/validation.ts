@@ -60,7 +60,7 @@ builder.mutationField("recordValidation", (t) =>
       }));
       const memoryId = await requireOwned(context, "Memory", globalId, "memoryId");
 
-      const id = await retryingTransaction(context.prisma, async (tx) => {
+      const id = await retryingTransaction(context.db, async (tx) => {
         await lockOwnMemory(tx, context.viewer.id, memoryId, globalId);
         const now = new Date();
         const previous = await tx.validationStatus.findUnique({ where: { memoryId }, select: { status: true, resolvedAt: true } });
@@ -76,7 +76,7 @@ builder.mutationField("recordValidation", (t) =>
         if (rows.length) await tx.validationResult.createMany({ data: rows.map((row) => ({ ...row, validationStatusId: id })) });
         return id;
       });
-      return context.prisma.validationStatus.findUniqueOrThrow({ ...query, where: { id } });
+      return context.db.validationStatus.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
 );
