@@ -21,7 +21,7 @@ builder.mutationField("createAction", (t) =>
     },
     resolve: async (query, _root, args, context) => {
       const conversationId = await ownConversationId(context, args.conversationId);
-      const action = await context.prisma.action.create({
+      const action = await context.db.action.create({
         ...query,
         data: {
           conversationId,
@@ -53,7 +53,7 @@ builder.mutationField("updateActionStatus", (t) =>
       // The ownership check also reads the conversation, which the event names.
       const found = await context.db.action.findFirst({ where: { id: actionId }, select: { conversationId: true } });
       if (!found) throw notFound("Action", args.id);
-      const action = await context.prisma.action.update({
+      const action = await context.db.action.update({
         ...query,
         where: { id: actionId },
         data: { status: args.status, result: jsonInput(args.result) },
@@ -78,7 +78,7 @@ builder.mutationField("createPreview", (t) =>
     },
     resolve: async (query, _root, args, context) => {
       const conversationId = await ownConversationId(context, args.conversationId);
-      return context.prisma.preview.create({
+      return context.db.preview.create({
         ...query,
         data: {
           conversationId,
@@ -106,7 +106,7 @@ builder.mutationField("updatePreviewStatus", (t) =>
     },
     resolve: async (query, _root, args, context) => {
       const previewId = await requireOwned(context, "Preview", args.id);
-      return context.prisma.preview.update({
+      return context.db.preview.update({
         ...query,
         where: { id: previewId },
         data: { status: args.status, url: args.url, deploymentId: args.deploymentId, metadata: jsonInput(args.metadata) },

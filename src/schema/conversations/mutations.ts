@@ -94,7 +94,7 @@ builder.mutationField("createConversation", (t) =>
     type: "Conversation",
     args: { input: t.arg({ type: CreateConversationInput, required: true }) },
     resolve: (query, _root, { input }, context) =>
-      context.prisma.conversation.create({ ...query, data: { ...conversationData(input), userId: context.viewer.id } }),
+      context.db.conversation.create({ ...query, data: { ...conversationData(input), userId: context.viewer.id } }),
   }),
 );
 
@@ -105,7 +105,7 @@ builder.mutationField("updateConversation", (t) =>
     resolve: async (query, _root, { id, input }, context) => {
       const conversationId = await ownConversationId(context, id, "id");
       const data = conversationData(input);
-      const updated = await context.prisma.conversation.update({ ...query, where: { id: conversationId }, data });
+      const updated = await context.db.conversation.update({ ...query, where: { id: conversationId }, data });
       publishUpdated(context, conversationId);
       return updated;
     },
@@ -125,7 +125,7 @@ builder.mutationField("endConversation", (t) =>
       const conversationId = await ownConversationId(context, id, "id");
       const endedAt = at ?? new Date();
       const finalStatus = status ?? "COMPLETED";
-      const updated = await context.prisma.conversation.update({
+      const updated = await context.db.conversation.update({
         ...query,
         where: { id: conversationId },
         data: { endedAt, status: finalStatus, ...(finalStatus === "COMPLETED" ? { completedAt: endedAt } : {}) },
@@ -147,7 +147,7 @@ builder.mutationField("deleteConversation", (t) =>
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, context) => {
       const conversationId = await ownConversationId(context, id, "id");
-      await context.prisma.conversation.delete({ where: { id: conversationId } });
+      await context.db.conversation.delete({ where: { id: conversationId } });
       publishUpdated(context, conversationId);
       return { deletedId: id };
     },

@@ -12,7 +12,7 @@ builder.mutationField("recordToolUse", (t) =>
     args: { messageId: t.arg.id({ required: true }), input: t.arg({ type: ToolUseInput, required: true }) },
     resolve: async (query, _root, args, context) => {
       const messageId = await requireOwned(context, "Message", args.messageId, "messageId");
-      return context.prisma.toolUse.create({ ...query, data: { ...toolUseData(args.input, "input"), messageId } });
+      return context.db.toolUse.create({ ...query, data: { ...toolUseData(args.input, "input"), messageId } });
     },
   }),
 );
@@ -33,7 +33,7 @@ builder.mutationField("updateToolUse", (t) =>
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateToolUseInput, required: true }) },
     resolve: async (query, _root, { id, input }, context) => {
       const toolUseId = await requireOwned(context, "ToolUse", id);
-      return context.prisma.toolUse.update({
+      return context.db.toolUse.update({
         ...query,
         where: { id: toolUseId },
         data: {

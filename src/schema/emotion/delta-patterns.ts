@@ -42,7 +42,7 @@ builder.mutationField("recordDeltaPattern", (t) =>
         if (owner === undefined) throw notFound("MoodDelta", globalId);
         if (owner !== conversationId) throw badInput(`input.deltaIds[${i}] must be a mood delta of this conversation`, `input.deltaIds[${i}]`);
       });
-      return context.prisma.deltaPattern.create({
+      return context.db.deltaPattern.create({
         ...query,
         data: { ...data, conversationId, members: { create: deltaIds.map((deltaId) => ({ deltaId })) } },
       });

@@ -38,7 +38,7 @@ builder.mutationField("setEmotionalContext", (t) =>
         memoryId != null
           ? { memoryId: await requireOwned(context, "Memory", memoryId, "memoryId") }
           : { messageId: await requireOwned(context, "Message", messageId!, "messageId") };
-      return context.prisma.emotionalContext.upsert({
+      return context.db.emotionalContext.upsert({
         ...query,
         where: subject,
         create: { ...subject, ...reading, metadata: jsonInput(input.metadata) },

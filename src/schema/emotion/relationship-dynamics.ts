@@ -40,7 +40,7 @@ builder.mutationField("recordRelationshipDynamics", (t) =>
         conversationId == null ? undefined : requireOwned(context, "Conversation", conversationId, "conversationId"),
         memoryId == null ? undefined : requireOwned(context, "Memory", memoryId, "memoryId"),
       ]);
-      return context.prisma.relationshipDynamics.create({ ...query, data: { ...data, conversationId: ownConversationId, memoryId: ownMemoryId } });
+      return context.db.relationshipDynamics.create({ ...query, data: { ...data, conversationId: ownConversationId, memoryId: ownMemoryId } });
     },
   }),
 );

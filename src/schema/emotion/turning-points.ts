@@ -30,7 +30,7 @@ builder.mutationField("recordTurningPoint", (t) =>
       const conversationId = await requireOwned(context, "Conversation", conversationGlobalId, "conversationId");
       const message =
         input.messageId == null ? null : await messageOfConversation(context.db, conversationId, input.messageId, "input.messageId");
-      return context.prisma.turningPoint.create({
+      return context.db.turningPoint.create({
         ...query,
         data: { ...data, conversationId, messageId: message?.id, occurredAt: input.occurredAt ?? message?.timestamp ?? new Date() },
       });

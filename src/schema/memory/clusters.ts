@@ -8,7 +8,7 @@ import { checkVector, toSql } from "../../search/vectors.ts";
 import { ownedNodeKeys } from "../../auth/node-access.ts";
 import { decodeId, requireOwned } from "../ids.ts";
 import { checkRange, checkText, jsonInput } from "../inputs.ts";
-import { ownedQuery, owner } from "../../auth/viewer-client.ts";
+import { ownedQuery, owner, type ViewerTransaction } from "../../auth/viewer-client.ts";
 
 const MAX_MEMBERS = 500;
 
@@ -51,7 +51,7 @@ async function ownMembers(context: Context, members: readonly { memoryId: string
  * a membership is never left on a memory merged into another).
  */
 async function upsertMembers(
-  tx: Pick<Context["prisma"], "clusterMembership" | "$executeRaw" | "$queryRaw">,
+  tx: Pick<ViewerTransaction, "clusterMembership" | "$executeRaw" | "$queryRaw">,
   viewerId: string,
   clusterId: string,
   rows: { memoryId: string; score: number | null }[],
@@ -85,7 +85,7 @@ builder.mutationField("createMemoryCluster", (t) =>
       if (input.centroid && !input.model) throw badInput("input.model is required with a centroid", "input.model");
       if (input.centroid) checkVector(input.centroid, "input.centroid");
       const members = await ownMembers(context, input.members ?? []);
-      const id = await retryingTransaction(context.prisma, async (tx) => {
+      const id = await retryingTransaction(context.db, async (tx) => {
         const cluster = await tx.memoryCluster.create({
           data: {
             userId: context.viewer.id,
@@ -104,7 +104,7 @@ builder.mutationField("createMemoryCluster", (t) =>
         await upsertMembers(tx, context.viewer.id, cluster.id, members, (input.members ?? []).map((m) => m.memoryId));
         return cluster.id;
       });
-      return context.prisma.memoryCluster.findUniqueOrThrow({ ...query, where: { id } });
+      return context.db.memoryCluster.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
 );
@@ -117,7 +117,7 @@ builder.mutationField("addToCluster", (t) =>
     resolve: async (query, _root, args, context) => {
       const clusterId = await requireOwned(context, "MemoryCluster", args.clusterId, "clusterId");
       const members = await ownMembers(context, args.members);
-      await retryingTransaction(context.prisma, async (tx) =>
+      await retryingTransaction(context.db, async (tx) =>
         upsertMembers(
           tx,
           context.viewer.id,
@@ -126,7 +126,7 @@ builder.mutationField("addToCluster", (t) =>
           args.members.map((m) => m.memoryId),
         ),
       );
-      return context.prisma.memoryCluster.findUniqueOrThrow({ ...query, where: { id: clusterId } });
+      return context.db.memoryCluster.findUniqueOrThrow({ ...query, where: { id: clusterId } });
     },
   }),
 );
@@ -139,8 +139,8 @@ builder.mutationField("removeFromCluster", (t) =>
       const clusterId = await requireOwned(context, "MemoryCluster", args.clusterId, "clusterId");
       if (args.memoryIds.length > MAX_MEMBERS) throw badInput(`at most ${MAX_MEMBERS} ids`, "memoryIds");
       const memoryIds = args.memoryIds.map((id, i) => decodeId(id, "Memory", `memoryIds[${i}]`));
-      await context.prisma.clusterMembership.deleteMany({ where: { clusterId, memoryId: { in: memoryIds } } });
-      return context.prisma.memoryCluster.findUniqueOrThrow({ ...query, where: { id: clusterId } });
+      await context.db.clusterMembership.deleteMany({ where: { clusterId, memoryId: { in: memoryIds } } });
+      return context.db.memoryCluster.findUniqueOrThrow({ ...query, where: { id: clusterId } });
     },
   }),
 );

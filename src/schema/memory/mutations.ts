@@ -110,7 +110,7 @@ builder.mutationField("createMemory", (t) =>
       if (input.content == null) throw badInput("input.content is required", "input.content");
       const data = await memoryData(context, input);
       const embedding = await embeddingFor(context, input, data.content!);
-      const id = await retryingTransaction(context.prisma, async (tx) => {
+      const id = await retryingTransaction(context.db, async (tx) => {
         const memory = await tx.memory.create({
           data: { ...data, content: data.content!, userId: context.viewer.id, conversationId: data.conversationId ?? undefined },
           select: { id: true },
@@ -118,7 +118,7 @@ builder.mutationField("createMemory", (t) =>
         if (embedding) await setMemoryEmbedding(tx, memory.id, embedding.vector, embedding.model);
         return memory.id;
       });
-      return context.prisma.memory.findUniqueOrThrow({ ...query, where: { id } });
+      return context.db.memory.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
 );
@@ -153,7 +153,7 @@ builder.mutationField("createMemories", (t) =>
         : [];
       const embeddings = inputs.map((input) => (input.embedding ? { vector: input.embedding, model: input.model! } : undefined));
       toEmbed.forEach((i, n) => (embeddings[i] = { vector: vectors[n], model: context.embedder.model }));
-      const ids = await retryingTransaction(context.prisma, async (tx) => {
+      const ids = await retryingTransaction(context.db, async (tx) => {
         const created = await tx.memory.createManyAndReturn({
           data: prepared.map((data) => ({ ...data, content: data.content!, userId: context.viewer.id, conversationId: data.conversationId ?? undefined })),
           select: { id: true },
@@ -162,7 +162,7 @@ builder.mutationField("createMemories", (t) =>
         for (const [i, memory] of created.entries()) await setMemoryEmbedding(tx, memory.id, embeddings[i]!.vector, embeddings[i]!.model);
         return created.map((memory) => memory.id);
       }, { timeout: 60_000, maxWait: 30_000 });
-      const rows = await context.prisma.memory.findMany({ ...query, where: { id: { in: ids } } });
+      const rows = await context.db.memory.findMany({ ...query, where: { id: { in: ids } } });
       const byId = new Map(rows.map((row) => [row.id, row]));
       return ids.map((id) => byId.get(id)!);
     },
@@ -178,11 +178,11 @@ builder.mutationField("updateMemory", (t) =>
       if (input.content === null) throw badInput("input.content cannot be cleared", "input.content");
       const data = await memoryData(context, input);
       const embedding = await embeddingFor(context, input, data.content ?? undefined);
-      await retryingTransaction(context.prisma, async (tx) => {
+      await retryingTransaction(context.db, async (tx) => {
         await tx.memory.update({ where: { id: memoryId }, data: { ...data, content: data.content ?? undefined } });
         if (embedding) await setMemoryEmbedding(tx, memoryId, embedding.vector, embedding.model);
       });
-      return context.prisma.memory.findUniqueOrThrow({ ...query, where: { id: memoryId } });
+      return context.db.memory.findUniqueOrThrow({ ...query, where: { id: memoryId } });
     },
   }),
 );
@@ -209,10 +209,10 @@ builder.mutationField("deleteMemory", (t) =>
     resolve: async (_root, { id, hard }, context) => {
       const memoryId = await requireOwned(context, "Memory", id);
       if (hard) {
-        await context.prisma.memory.delete({ where: { id: memoryId } });
+        await context.db.memory.delete({ where: { id: memoryId } });
         return { deletedId: id, hard: true, memoryId: null };
       }
-      await context.prisma.memory.updateMany({ where: { id: memoryId, deletedAt: null }, data: { deletedAt: new Date() } });
+      await context.db.memory.updateMany({ where: { id: memoryId, deletedAt: null }, data: { deletedAt: new Date() } });
       return { deletedId: id, hard: false, memoryId };
     },
   }),
@@ -225,7 +225,7 @@ builder.mutationField("restoreMemory", (t) =>
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, { id }, context) => {
       const memoryId = await requireOwned(context, "Memory", id);
-      return context.prisma.memory.update({ ...query, where: { id: memoryId }, data: { deletedAt: null } });
+      return context.db.memory.update({ ...query, where: { id: memoryId }, data: { deletedAt: null } });
     },
   }),
 );
@@ -251,11 +251,11 @@ const MergeMemoriesPayload = builder.objectRef<{ memoryId: string; recordId: str
   fields: (t) => ({
     memory: t.prismaField({
       type: "Memory",
-      resolve: (query, payload, _args, context) => context.prisma.memory.findUniqueOrThrow({ ...query, where: { id: payload.memoryId } }),
+      resolve: (query, payload, _args, context) => context.db.memory.findUniqueOrThrow({ ...query, where: { id: payload.memoryId } }),
     }),
     deduplicationRecord: t.prismaField({
       type: "DeduplicationRecord",
-      resolve: (query, payload, _args, context) => context.prisma.deduplicationRecord.findUniqueOrThrow({ ...query, where: { id: payload.recordId } }),
+      resolve: (query, payload, _args, context) => context.db.deduplicationRecord.findUniqueOrThrow({ ...query, where: { id: payload.recordId } }),
     }),
   }),
 });
@@ -287,7 +287,7 @@ builder.mutationField("mergeMemories", (t) =>
       // Checked and written under row locks taken in one order (by id), so two merges of the same
       // memories (keep A merge B ‖ keep B merge A) run one after the other: the second finds its
       // memories merged away and fails, and nothing is lost.
-      const recordId = await retryingTransaction(context.prisma, async (tx) => {
+      const recordId = await retryingTransaction(context.db, async (tx) => {
         await ownedQuery(tx, context.viewer.id)`
           SELECT id FROM memories WHERE id IN (${Prisma.join(all)}) AND ${owner()} ORDER BY id FOR UPDATE`;
         const memories = await tx.memory.findMany({ where: { id: { in: all }, userId: context.viewer.id, deletedAt: null } });

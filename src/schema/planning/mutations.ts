@@ -55,7 +55,7 @@ builder.mutationField("createEpic", (t) =>
     resolve: async (query, _root, { input }, context) => {
       const data = epicData(input);
       const userId = context.viewer.id;
-      return retryingTransaction(context.prisma, async (tx) => {
+      return retryingTransaction(context.db, async (tx) => {
         await lockBoard(tx, userId);
         const { _max } = await tx.epic.aggregate({ where: { userId }, _max: { order: true } });
         return tx.epic.create({ ...query, data: { ...data, title: data.title!, userId, order: (_max.order ?? 0) + 1 } });
@@ -72,7 +72,7 @@ builder.mutationField("updateEpic", (t) =>
     resolve: async (query, _root, { id, input }, context) => {
       const data = epicData(input);
       const epicId = await requireOwned(context, "Epic", id);
-      return context.prisma.epic.update({ ...query, where: { id: epicId }, data });
+      return context.db.epic.update({ ...query, where: { id: epicId }, data });
     },
   }),
 );
@@ -134,7 +134,7 @@ builder.mutationField("moveEpic", (t) =>
       const epicId = await requireOwned(context, "Epic", id);
       const userId = context.viewer.id;
       const target = await moveTarget(context, epicId, args);
-      await retryingTransaction(context.prisma, async (tx) => {
+      await retryingTransaction(context.db, async (tx) => {
         await lockBoard(tx, userId);
         const board = await boardIds(tx, userId);
         if (!board.includes(epicId)) throw notFound("Epic", id); // deleted since it was checked
@@ -157,7 +157,7 @@ builder.mutationField("deleteEpic", (t) =>
     resolve: async (_root, { id }, context) => {
       const epicId = await requireOwned(context, "Epic", id);
       const userId = context.viewer.id;
-      await retryingTransaction(context.prisma, async (tx) => {
+      await retryingTransaction(context.db, async (tx) => {
         await lockBoard(tx, userId);
         await tx.epic.delete({ where: { id: epicId }, select: { id: true } });
         await renumber(tx, userId, await boardIds(tx, userId));

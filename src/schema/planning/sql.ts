@@ -1,8 +1,7 @@
 // The SQL behind the planning board: its lock, its order, and renumbering it in one statement.
-import type { Prisma } from "../../generated/prisma/client.ts";
-import { ownedExecute, owner } from "../../auth/viewer-client.ts";
+import { ownedExecute, owner, type ViewerTransaction } from "../../auth/viewer-client.ts";
 
-type Tx = Prisma.TransactionClient;
+type Tx = ViewerTransaction;
 
 /**
  * Serialises changes to the viewer's board for the rest of the transaction. NO KEY UPDATE does not

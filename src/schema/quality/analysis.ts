@@ -60,7 +60,7 @@ builder.mutationField("recordAnalysis", (t) =>
         input.conversationId == null ? null : requireOwned(context, "Conversation", input.conversationId, "input.conversationId"),
         input.memoryId == null ? null : requireOwned(context, "Memory", input.memoryId, "input.memoryId"),
       ]);
-      return context.prisma.analysisMetadata.create({
+      return context.db.analysisMetadata.create({
         ...query,
         data: { conversationId, memoryId, analyzer, version, ...times, config: jsonInput(input.config), error },
       });
@@ -99,12 +99,12 @@ builder.mutationField("updateAnalysis", (t) =>
       }
       const times = runTimes({ ...run, status }, input, new Date());
       // Guarded by the status read above, so a concurrent change of status is not overwritten.
-      const { count } = await context.prisma.analysisMetadata.updateMany({
+      const { count } = await context.db.analysisMetadata.updateMany({
         where: { id, status: run.status },
         data: { ...times, error, config: jsonInput(input.config) },
       });
       if (count === 0) throw conflict("The analysis run changed meanwhile; read it and try again");
-      return context.prisma.analysisMetadata.findUniqueOrThrow({ ...query, where: { id } });
+      return context.db.analysisMetadata.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
 );

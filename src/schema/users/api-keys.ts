@@ -23,7 +23,7 @@ builder.mutationField("createApiKey", (t) =>
     resolve: async (_root, args, context) => {
       requirePerson(context, "create API keys");
       const key = `${API_KEY_PREFIX}${randomBytes(32).toString("base64url")}`;
-      const apiKey = await context.prisma.apiKey.create({
+      const apiKey = await context.db.apiKey.create({
         data: {
           userId: context.viewer.id,
           name: checkText(args.name, "name", { maxLength: 200 })!,
@@ -44,9 +44,9 @@ builder.mutationField("revokeApiKey", (t) =>
     resolve: async (query, _root, args, context) => {
       requirePerson(context, "revoke API keys");
       const id = await requireOwned(context, "ApiKey", args.id);
-      await context.prisma.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
+      await context.db.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
       context.credentialsChanged(context.viewer.id);
-      return context.prisma.apiKey.findUniqueOrThrow({ ...query, where: { id } });
+      return context.db.apiKey.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
 );

@@ -29,7 +29,7 @@ builder.mutationField("updateViewer", (t) =>
       if (preferences !== null && preferences !== undefined && (typeof preferences !== "object" || Array.isArray(preferences))) {
         throw badInput("input.preferences must be a JSON object", "input.preferences");
       }
-      return context.prisma.user.update({
+      return context.db.user.update({
         ...query,
         where: { id: context.viewer.id },
         data: {

@@ -59,6 +59,6 @@ builder.queryField("viewer", (t) =>
     // The context knows who the viewer is (possibly from a few seconds ago): fields that never
     // change are answered from it; anything else is read fresh.
     resolve: (query, _root, _args, context, info) =>
-      selectsOnly(info, IMMUTABLE_USER_FIELDS) ? context.viewer : context.prisma.user.findUniqueOrThrow({ ...query, where: { id: context.viewer.id } }),
+      selectsOnly(info, IMMUTABLE_USER_FIELDS) ? context.viewer : context.db.user.findUniqueOrThrow({ ...query, where: { id: context.viewer.id } }),
   }),
 );
