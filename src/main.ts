@@ -25,10 +25,15 @@ try {
 }
 const logger = createLogger(config.logLevel);
 
-// The embedder's model loads in its worker thread (the other core) while the database opens here.
+// The embedder's model loads in its worker thread (the other core) while the database opens and the
+// server starts here. Nothing waits for it at start-up: a request or job that embeds before it is
+// loaded waits for it (a fraction of a second after the server answers).
 const embedder = createEmbedder(config.embedder);
-const warming = embedder.warm?.();
-warming?.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+const warmingSince = performance.now();
+embedder.warm?.().then(
+  () => logger.info(`embedder: ${embedder.model} loaded in its worker thread (${Math.round(performance.now() - warmingSince)} ms after start-up began)`),
+  (error: Error) => logger.error(`embedder: ${embedder.model} did not load (${error.message}); embedding requests fail until it does, each retrying with a fresh worker`),
+);
 
 let database: Database;
 try {
@@ -45,7 +50,6 @@ try {
 }
 logger.info(`database: ${database.kind === "pglite" ? "embedded PGlite (pgvector)" : "PostgreSQL"} at ${database.location}; migrations applied`);
 
-await warming;
 logger.info(`embedder: ${embedder.model} (${embedder.dimensions} dimensions)`);
 
 let events: EventBus;
