@@ -11,6 +11,7 @@ import { openEvents, type EventBus } from "./events/index.ts";
 import { startServer } from "./server.ts";
 import { openRateLimiter, type RateLimiter } from "./server/rate-limit.ts";
 import { createEmbedder } from "./search/embedders/index.ts";
+import { createTenantIndexes } from "./search/tenant-indexes.ts";
 import { startBackgroundWorker, type BackgroundWorker } from "./jobs/worker.ts";
 
 let config;
@@ -82,6 +83,12 @@ if (config.seed) {
   logger.info(created ? "demo data loaded (THREADLINE_SEED)" : "demo data already present (THREADLINE_SEED): nothing added");
 }
 
+// On PostgreSQL, users with many vectors of a size get an HNSW index of their own, built in the background.
+const tenantIndexes =
+  database.url && config.tenantIndex.minRows > 0
+    ? createTenantIndexes({ databaseUrl: database.url, minRows: config.tenantIndex.minRows, workMem: config.tenantIndex.workMem, logger })
+    : undefined;
+
 const server = await startServer(
   {
     config,
@@ -91,6 +98,7 @@ const server = await startServer(
     embedder,
     logger,
     rateLimiter,
+    tenantIndexes,
   },
   { host: config.host, port: config.port },
 );
@@ -132,7 +140,7 @@ async function shutdown(signal: string) {
   logger.info(`${signal}: draining requests and background jobs, closing the database`);
   try {
     // Running jobs finish their current slice and are given back; the queue keeps the rest.
-    await Promise.all([server.close(), worker?.stop()]);
+    await Promise.all([server.close(), worker?.stop(), tenantIndexes?.close()]);
     await events.close();
     await rateLimiter?.close();
     await embedder.close?.();
