@@ -88,7 +88,7 @@ async function explainWalk(who: Who) {
 
 beforeAll(async () => {
   t = await startTestServer({
-    env: { SEARCH_EXACT_SCAN_MAX: String(EXACT_SCAN_MAX), SEARCH_TENANT_INDEX_MIN: String(TENANT_INDEX_MIN) },
+    env: { SEARCH_EXACT_SCAN_MAX: String(EXACT_SCAN_MAX), SEARCH_TENANT_INDEX_MIN: String(TENANT_INDEX_MIN), METRICS_PATH: "/metrics" },
     tenantIndexes: true,
   });
   for (const [who, count] of Object.entries(SIZES) as [Who, number][]) {
@@ -114,6 +114,11 @@ if (usingRealPostgres()) describe("users' own HNSW indexes (PostgreSQL)", () => 
     expect(await ownIndex("medium")).toBe("none");
     expect(await ownIndex("small")).toBe("none");
     expect(t.tenantIndexes!.has("conversation_chunks", users.large.id, DIMS)).toBe(true);
+    // Operators see them on /metrics (from the catalog: every instance reports the same).
+    const metrics = await (await fetch(t.url.replace(/\/graphql$/, "/metrics"))).text();
+    expect(metrics).toMatch(/threadline_tenant_indexes\{state="valid"\} 1\b/);
+    expect(metrics).toMatch(/threadline_tenant_indexes\{state="unfinished"\} 0\b/);
+    expect(metrics).toMatch(/threadline_tenant_index_build_progress 0\b/);
   });
 
   it("walks it unfiltered: the plan names the user's index and drops no other user's rows", async () => {

@@ -52,6 +52,31 @@ export function tenantIndexName(table: VectorTable, userId: string, dimensions: 
 }
 const userDigest = (userId: string) => createHash("sha256").update(userId).digest("hex").slice(0, 16);
 
+/** What /metrics shows: users' own indexes in the catalog (every instance sees the same), and a build's progress. */
+export interface TenantIndexStatus {
+  valid: number;
+  /** In the catalog but not usable yet: being built, or left by a build that stopped (rebuilt on the next request). */
+  unfinished: number;
+  /** The build under way on the server, as a fraction of the rows it has loaded (0 when none). */
+  buildProgress: number;
+}
+
+const NAME_PATTERN = "^(conversation_chunks|memories)_hnsw_[0-9]+_u_[0-9a-f]{16}$";
+
+export async function tenantIndexStatus(db: { $queryRawUnsafe<T>(sql: string, ...values: unknown[]): Promise<T> }): Promise<TenantIndexStatus> {
+  const [row] = await db.$queryRawUnsafe<{ valid: number; unfinished: number; progress: number }[]>(
+    `SELECT count(*) FILTER (WHERE i.indisvalid)::int AS valid,
+            count(*) FILTER (WHERE NOT i.indisvalid)::int AS unfinished,
+            coalesce((SELECT max(p.tuples_done::float8 / nullif(p.tuples_total, 0))
+                        FROM pg_stat_progress_create_index p JOIN pg_class ic ON ic.oid = p.index_relid
+                       WHERE ic.relname ~ $1), 0)::float8 AS progress
+       FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
+      WHERE c.relname ~ $1`,
+    NAME_PATTERN,
+  );
+  return { valid: row.valid, unfinished: row.unfinished, buildProgress: Number(row.progress) };
+}
+
 /** How long a decision not to build stands before the next request checks again. */
 const RECHECK_MS = 10 * 60_000;
 /** When another instance holds the DDL lock (or a deadlock was reported): when to try again. */
