@@ -13,7 +13,9 @@ import { Prisma } from "../src/generated/prisma/client.ts";
 import { openDatabase, type Database } from "../src/db/database.ts";
 import { throwawayDatabase } from "../src/db/throwaway.ts";
 import { nearest, planNearest } from "../src/search/nearest.ts";
-import { DEFAULT_SEARCH_TUNING } from "../src/search/tuning.ts";
+import { DEFAULT_SEARCH_TUNING, type SearchTuning } from "../src/search/tuning.ts";
+import { createTenantIndexes, tenantIndexName } from "../src/search/tenant-indexes.ts";
+import { silentLogger } from "../src/logger.ts";
 import { percentile } from "./harness.ts";
 
 const DIMS = 512;
@@ -24,7 +26,9 @@ const serverUrl = process.env.BENCH_DATABASE_URL || undefined;
 const keep = Boolean(process.env.BENCH_KEEP_DATABASE);
 /** A database an earlier run kept (BENCH_KEEP_DATABASE), holding the same VECTORS and USERS: measured again without loading. */
 const reuse = process.env.BENCH_REUSE_DATABASE || undefined;
-const tuning = { ...DEFAULT_SEARCH_TUNING, exactScanMax: Number(process.env.BENCH_EXACT_SCAN_MAX ?? DEFAULT_SEARCH_TUNING.exactScanMax) };
+const tuning: SearchTuning = { ...DEFAULT_SEARCH_TUNING, exactScanMax: Number(process.env.BENCH_EXACT_SCAN_MAX ?? DEFAULT_SEARCH_TUNING.exactScanMax) };
+/** Users with this many vectors get an index of their own (PostgreSQL; 0: never), as SEARCH_TENANT_INDEX_MIN. */
+const tenantIndexMin = Number(process.env.BENCH_TENANT_INDEX_MIN ?? tuning.exactScanMax);
 const log = (line: string) => console.error(`[bench:search] ${line}`);
 
 /** Zipf (s = 1) sizes summing to VECTORS: user 1 holds ~1/H(U) of everything, user U a few rows. */
@@ -136,7 +140,10 @@ async function measure(db: Database, label: string, users: { id: string; rows: n
     const started = performance.now();
     const ids = former ? await formerQuery(db, user.id, vector) : (await nearest(db.prisma, "CHUNK", { userId: user.id }, query, tuning)).map((n) => n.id);
     times.push(performance.now() - started);
-    if (!former) paths.add(await planNearest(db.prisma, "CHUNK", { userId: user.id }, query, tuning));
+    if (!former) {
+      const path = await planNearest(db.prisma, "CHUNK", { userId: user.id }, query, tuning);
+      paths.add(path === "hnsw" && tuning.tenantIndexes?.has("conversation_chunks", user.id, DIMS) ? "hnsw, own index" : path);
+    }
     found += truth.filter((id) => ids.includes(id)).length;
     asked += truth.length;
   }
@@ -177,13 +184,31 @@ async function main() {
       ["large (users 1–3)", users.slice(0, 3)],
     ];
     const rows: Row[] = [];
+    // PostgreSQL: large users get an index of their own (src/search/tenant-indexes.ts), as the server
+    // builds after their first search. Measured first without it (the shared index), then with it.
+    const large = groups[2][1];
+    let buildSeconds: number | undefined;
+    if (db.kind === "postgres" && db.url && tenantIndexMin > 0) {
+      const tenantIndexes = createTenantIndexes({ databaseUrl: db.url, minRows: tenantIndexMin, workMem: "2GB", logger: { ...silentLogger, info: log, warn: log } });
+      const names = large.map((u) => tenantIndexName("conversation_chunks", u.id, DIMS));
+      const [{ n: built }] = await db.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_class WHERE relname = ANY(${names})`;
+      if (built === 0) {
+        rows.push({ ...(await measure(db, groups[2][0], large)), path: "shared index (before their own)" });
+        log("measured large users on the shared index");
+      }
+      const started = performance.now();
+      for (const u of large) tenantIndexes.request("conversation_chunks", u.id, DIMS);
+      await tenantIndexes.idle();
+      buildSeconds = (performance.now() - started) / 1000;
+      tuning.tenantIndexes = tenantIndexes;
+    }
     for (const [label, group] of groups) {
       rows.push(await measure(db, label, group));
       log(`measured ${label}`);
     }
     rows.push(await measure(db, groups[0][0], groups[0][1], true));
     console.log(`\n### ${db.kind === "postgres" ? "PostgreSQL 15 + pgvector 0.8" : "PGlite 0.4 (pgvector 0.8.1)"}: ${VECTORS.toLocaleString("en")} vectors, ${USERS} users\n`);
-    console.log(`${reuse ? "A kept database, loaded by an earlier run" : `Loaded in ${loadSeconds.toFixed(0)} s, HNSW index built in ${indexSeconds.toFixed(0)} s`}; ${QUERIES} queries per row; exact up to ${tuning.exactScanMax} rows, ef_search ${tuning.efSearch}.\n`);
+    console.log(`${reuse ? "A kept database, loaded by an earlier run" : `Loaded in ${loadSeconds.toFixed(0)} s, HNSW index built in ${indexSeconds.toFixed(0)} s`}; ${QUERIES} queries per row; exact up to ${tuning.exactScanMax} rows, ef_search ${tuning.efSearch}${buildSeconds === undefined ? "" : `; users 1–3's own indexes ${buildSeconds < 1 ? "already built" : `built in ${buildSeconds.toFixed(0)} s`}`}.\n`);
     console.log("| tenants | vectors each | path | p50 ms | p95 ms | recall@10 |");
     console.log("|---|---|---|---|---|---|");
     for (const r of rows) console.log(`| ${r.tenants} | ${r.rows} | ${r.path} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.recall.toFixed(3)} |`);

@@ -25,6 +25,8 @@ export interface Config {
   background: BackgroundConfig;
   /** When vector search compares a user's rows exactly and how it walks the HNSW index otherwise. */
   search: SearchTuning;
+  /** Users' own HNSW indexes on PostgreSQL (src/search/tenant-indexes.ts): from how many rows (0: never), and the build's memory. */
+  tenantIndex: { minRows: number; workMem: string };
   logLevel: "debug" | "info" | "warn" | "error";
   /** Trusted documents by id (PERSISTED_OPERATIONS), and whether only they run (PERSISTED_OPERATIONS_ONLY). */
   persistedOperations?: PersistedOperations;
@@ -95,6 +97,14 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+/** A PostgreSQL memory setting such as 512MB or 1GB. */
+function memorySize(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = (env[name] ?? "").trim();
+  if (raw === "") return fallback;
+  if (!/^\d+\s*(kB|MB|GB)$/.test(raw)) throw new ConfigError(`${name} must be a PostgreSQL memory size such as 512MB or 1GB, got "${raw}"`);
+  return raw;
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string, fallback = false): boolean {
@@ -269,6 +279,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       exactScanMax: integer(env, "SEARCH_EXACT_SCAN_MAX", DEFAULT_SEARCH_TUNING.exactScanMax, 0, 10_000_000),
       efSearch: integer(env, "SEARCH_HNSW_EF_SEARCH", DEFAULT_SEARCH_TUNING.efSearch, 1, 1_000),
       maxScanTuples: integer(env, "SEARCH_HNSW_MAX_SCAN_TUPLES", DEFAULT_SEARCH_TUNING.maxScanTuples, 1, 100_000_000),
+    },
+    tenantIndex: {
+      minRows: integer(env, "SEARCH_TENANT_INDEX_MIN", DEFAULT_SEARCH_TUNING.exactScanMax, 0, 100_000_000),
+      workMem: memorySize(env, "SEARCH_TENANT_INDEX_WORK_MEM", "512MB"),
     },
     logLevel,
     metricsPath,

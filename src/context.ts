@@ -11,6 +11,8 @@ import { ALL_USERS, type EventBus, type PubSub } from "./events/pubsub.ts";
 import type { ViewerCache } from "./auth/viewer-cache.ts";
 import type { Embedder } from "./search/embedders/index.ts";
 import type { RateLimiter } from "./server/rate-limit.ts";
+import type { SearchTuning } from "./search/tuning.ts";
+import type { TenantIndexes } from "./search/tenant-indexes.ts";
 
 export interface Context {
   viewer: User;
@@ -22,6 +24,10 @@ export interface Context {
   pubsub: PubSub;
   config: Config;
   embedder: Embedder;
+  /** How vector search runs: the configured tuning and, on PostgreSQL, users' own indexes. */
+  search: SearchTuning;
+  /** Users' own HNSW indexes (PostgreSQL), for dropping a deleted user's. */
+  tenantIndexes?: TenantIndexes;
   /** Call after revoking a credential or deleting a user: every instance stops accepting what it had cached for them. */
   credentialsChanged(userId: string): void;
 }
@@ -34,6 +40,8 @@ export interface ServerDeps {
   embedder: Embedder;
   /** Requests per user and per API key; unset: in-process buckets from config.rateLimit. */
   rateLimiter?: RateLimiter;
+  /** Users' own HNSW indexes (PostgreSQL only; src/search/tenant-indexes.ts). */
+  tenantIndexes?: TenantIndexes;
 }
 
 type InitialContext = YogaInitialContext & { connectionParams?: Record<string, unknown> };
@@ -60,6 +68,7 @@ export function createContextFactory(deps: ServerDeps, authenticator: Authentica
   };
   // Resolvers read through a client that keeps deep message pages under a parent bounded (seek-pages.ts).
   const prisma = withSeekPages(deps.prisma);
+  const search: SearchTuning = { ...deps.config.search, ...(deps.tenantIndexes ? { tenantIndexes: deps.tenantIndexes } : {}) };
   return async (initial: InitialContext): Promise<Context> => {
     const { user, credential, actor } = await authenticator.viewerFor(authorizationOf(initial), actAsOf(initial));
     return {
@@ -70,6 +79,8 @@ export function createContextFactory(deps: ServerDeps, authenticator: Authentica
       pubsub: deps.events.pubsub,
       config: deps.config,
       embedder: deps.embedder,
+      search,
+      tenantIndexes: deps.tenantIndexes,
       credentialsChanged,
     };
   };

@@ -11,6 +11,7 @@ import { openEvents, type EventBus } from "./events/index.ts";
 import { startServer } from "./server.ts";
 import { openRateLimiter, type RateLimiter } from "./server/rate-limit.ts";
 import { createEmbedder } from "./search/embedders/index.ts";
+import { createTenantIndexes } from "./search/tenant-indexes.ts";
 import { startBackgroundWorker, type BackgroundWorker } from "./jobs/worker.ts";
 
 let config;
@@ -25,10 +26,15 @@ try {
 }
 const logger = createLogger(config.logLevel);
 
-// The embedder's model loads in its worker thread (the other core) while the database opens here.
+// The embedder's model loads in its worker thread (the other core) while the database opens and the
+// server starts here. Nothing waits for it at start-up: a request or job that embeds before it is
+// loaded waits for it (a fraction of a second after the server answers).
 const embedder = createEmbedder(config.embedder);
-const warming = embedder.warm?.();
-warming?.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+const warmingSince = performance.now();
+embedder.warm?.().then(
+  () => logger.info(`embedder: ${embedder.model} loaded in its worker thread (${Math.round(performance.now() - warmingSince)} ms after start-up began)`),
+  (error: Error) => logger.error(`embedder: ${embedder.model} did not load (${error.message}); embedding requests fail until it does, each retrying with a fresh worker`),
+);
 
 let database: Database;
 try {
@@ -45,7 +51,6 @@ try {
 }
 logger.info(`database: ${database.kind === "pglite" ? "embedded PGlite (pgvector)" : "PostgreSQL"} at ${database.location}; migrations applied`);
 
-await warming;
 logger.info(`embedder: ${embedder.model} (${embedder.dimensions} dimensions)`);
 
 let events: EventBus;
@@ -78,6 +83,12 @@ if (config.seed) {
   logger.info(created ? "demo data loaded (THREADLINE_SEED)" : "demo data already present (THREADLINE_SEED): nothing added");
 }
 
+// On PostgreSQL, users with many vectors of a size get an HNSW index of their own, built in the background.
+const tenantIndexes =
+  database.url && config.tenantIndex.minRows > 0
+    ? createTenantIndexes({ databaseUrl: database.url, minRows: config.tenantIndex.minRows, workMem: config.tenantIndex.workMem, logger })
+    : undefined;
+
 const server = await startServer(
   {
     config,
@@ -87,6 +98,7 @@ const server = await startServer(
     embedder,
     logger,
     rateLimiter,
+    tenantIndexes,
   },
   { host: config.host, port: config.port },
 );
@@ -128,7 +140,7 @@ async function shutdown(signal: string) {
   logger.info(`${signal}: draining requests and background jobs, closing the database`);
   try {
     // Running jobs finish their current slice and are given back; the queue keeps the rest.
-    await Promise.all([server.close(), worker?.stop()]);
+    await Promise.all([server.close(), worker?.stop(), tenantIndexes?.close()]);
     await events.close();
     await rateLimiter?.close();
     await embedder.close?.();

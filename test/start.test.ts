@@ -1,6 +1,6 @@
-// `npm start` exactly as the README says it: npm builds dist/main.js if a source changed and runs it
-// with node as its direct child, so a signal to npm's own pid reaches the server, which drains, closes
-// the database and gives the data folder back.
+// `npm start` exactly as the README says it: scripts/start.mjs bundles dist/main.js if a source changed
+// and runs it in the same process, node being npm's direct child, so a signal to npm's own pid reaches
+// the server, which drains, closes the database and gives the data folder back.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -40,7 +40,7 @@ describe("npm start", () => {
     it(`passes ${signal} sent to npm's pid to the server, which drains and releases the data folder`, async () => {
       const started = npmStart();
       const url = await started.ready;
-      expect(children(started.npm)).toEqual([expect.stringMatching(/^node .*dist\/main\.js$/)]);
+      expect(children(started.npm)).toEqual([expect.stringMatching(/^node .*scripts\/start\.mjs$/)]);
       const lock = path.join(dataDir, "threadline.pid");
       const serverPid = Number(fs.readFileSync(lock, "utf8"));
       const answer = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ viewer { externalId } }" }) });

@@ -25,6 +25,8 @@ export interface Database {
   kind: "pglite" | "postgres";
   /** Where the data lives, for logs (a data folder, or the server URL without its password). */
   location: string;
+  /** PostgreSQL: the connection URL, for work on a connection of its own (tenant-indexes.ts). */
+  url?: string;
   /** Every SQL statement the client sends; returns an unsubscribe function. */
   onQuery(listener: (event: QueryEvent) => void): () => void;
   close(): Promise<void>;
@@ -133,6 +135,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
     prisma,
     kind,
     location,
+    ...(kind === "postgres" ? { url: options.databaseUrl } : {}),
     onQuery(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

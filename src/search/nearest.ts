@@ -3,8 +3,9 @@
 // A user with few vectors of a size is searched exactly: their rows come from the
 // (user_id, embedding_dimensions, embedding_model) index and are sorted by true distance. A user with
 // many is searched through the HNSW index of that size with pgvector's iterative scan, which keeps
-// walking the graph until enough of the user's own rows have passed the filter. The owner is on every
-// vector row, so neither path joins to find it.
+// walking the graph until enough of the user's own rows have passed the filter — on PostgreSQL, once it
+// is built, an index of the user's own (tenant-indexes.ts), which the planner picks and walks unfiltered.
+// The owner is on every vector row, so neither path joins to find it.
 import { Prisma } from "../generated/prisma/client.ts";
 import type { PrismaClient } from "../db/database.ts";
 import { distanceOperator, isIndexedDimension, toSql, type DistanceMetric } from "./vectors.ts";
@@ -40,6 +41,8 @@ export interface Neighbour {
 export type NearestPlan = "exact" | "hnsw";
 
 interface SourceTable {
+  /** The table's name, for its users' own indexes (tenant-indexes.ts). */
+  name: "conversation_chunks" | "memories";
   table: Prisma.Sql;
   /** Rows of this source in that table. */
   only: Prisma.Sql;
@@ -50,18 +53,21 @@ interface SourceTable {
 // One descriptor per source: the same statements serve all three. Table and column names are fixed here.
 const SOURCES: Record<VectorSource, SourceTable> = {
   CHUNK: {
+    name: "conversation_chunks",
     table: Prisma.raw("conversation_chunks"),
     only: Prisma.raw("v.message_id IS NULL"),
     conversation: Prisma.raw("v.conversation_id"),
     time: Prisma.raw("v.created_at"),
   },
   MESSAGE: {
+    name: "conversation_chunks",
     table: Prisma.raw("conversation_chunks"),
     only: Prisma.raw("v.message_id IS NOT NULL"),
     conversation: Prisma.raw("v.conversation_id"),
     time: Prisma.raw("(SELECT m.timestamp FROM messages m WHERE m.id = v.message_id)"),
   },
   MEMORY: {
+    name: "memories",
     table: Prisma.raw("memories"),
     only: Prisma.raw("v.deleted_at IS NULL"),
     conversation: Prisma.raw("v.conversation_id"),
@@ -114,6 +120,7 @@ export async function planNearest(
   tuning: SearchTuning = DEFAULT_SEARCH_TUNING,
 ): Promise<NearestPlan> {
   if (exactOnly(scope, query)) return "exact";
+  if (tuning.tenantIndexes?.has(SOURCES[source].name, scope.userId, query.vector.length)) return "hnsw";
   const count = await countUpTo(db, source, scope.userId, query.vector.length, query.model, tuning.exactScanMax + 1);
   return count > tuning.exactScanMax ? "hnsw" : "exact";
 }
@@ -127,6 +134,10 @@ export async function nearest(
   tuning: SearchTuning = DEFAULT_SEARCH_TUNING,
 ): Promise<Neighbour[]> {
   if (exactOnly(scope, query)) return exactNearest(db, source, scope, query);
+  const table = SOURCES[source].name;
+  const dimensions = query.vector.length;
+  // A user with an index of their own is large: no count, straight to the walk (unfiltered, on their rows).
+  if (tuning.tenantIndexes?.has(table, scope.userId, dimensions)) return walkOrExact(db, source, scope, query, tuning);
   // One round trip for most users: count the user's rows and, when they are few, compare them all.
   const [row] = await db.$queryRaw<{ n: number; neighbours: Neighbour[] | string | null }[]>`
     WITH mine AS (${countUpToSql(source, scope.userId, query.vector.length, query.model, tuning.exactScanMax + 1)})
@@ -140,6 +151,12 @@ export async function nearest(
     const neighbours: Neighbour[] = typeof row.neighbours === "string" ? JSON.parse(row.neighbours) : row.neighbours;
     return neighbours.map((n) => ({ id: n.id, distance: Number(n.distance) }));
   }
+  // Many rows: the shared index serves until the user's own is built (asked for here, built in the background).
+  tuning.tenantIndexes?.request(table, scope.userId, dimensions);
+  return walkOrExact(db, source, scope, query, tuning);
+}
+
+async function walkOrExact(db: PrismaClient, source: VectorSource, scope: VectorScope, query: NearestQuery, tuning: SearchTuning) {
   const found = await hnswNearest(db, source, scope, query, tuning);
   // The index walk stopped (max_scan_tuples) before it found enough of this user's rows: be exact instead.
   return found.length < query.limit ? exactNearest(db, source, scope, query) : found;

@@ -11,6 +11,14 @@ export interface SearchTuning {
   efSearch: number;
   /** hnsw.max_scan_tuples: where the iterative walk gives up; the search then falls back to exact. */
   maxScanTuples: number;
+  /**
+   * Users' own HNSW indexes (PostgreSQL; tenant-indexes.ts), when the server keeps them: a search that
+   * finds a user large asks for theirs, and a user known to have one skips the count.
+   */
+  tenantIndexes?: {
+    has(table: "conversation_chunks" | "memories", userId: string, dimensions: number): boolean;
+    request(table: "conversation_chunks" | "memories", userId: string, dimensions: number): void;
+  };
 }
 
 export const DEFAULT_SEARCH_TUNING: SearchTuning = { exactScanMax: 15_000, efSearch: 200, maxScanTuples: 100_000 };

@@ -12,6 +12,7 @@ import { createEmbedder, type Embedder } from "../../src/search/embedders/index.
 import type { Database } from "../../src/db/database.ts";
 import { freshDatabase } from "./database.ts";
 import { startBackgroundWorker, type BackgroundWorker } from "../../src/jobs/worker.ts";
+import { createTenantIndexes, type TenantIndexes } from "../../src/search/tenant-indexes.ts";
 
 export const JWT_SECRET = "test-secret-that-is-at-least-32-characters-long";
 
@@ -27,6 +28,8 @@ export interface TestServer {
   server: RunningServer;
   /** The background worker, when started with `background: true`. */
   worker?: BackgroundWorker;
+  /** Users' own HNSW indexes, when started with `tenantIndexes: true` on PostgreSQL. */
+  tenantIndexes?: TenantIndexes;
   /** A signed token whose `sub` is this external id (users are created on first sight). */
   tokenFor(sub: string, claims?: Record<string, unknown>): Promise<string>;
   gql<T = any>(query: string, variables?: Record<string, unknown>, options?: { token?: string | null; headers?: Record<string, string> }): Promise<GraphQLResponse<T>>;
@@ -51,9 +54,11 @@ export interface TestServerOptions {
   rateLimiter?: RateLimiter;
   /** Also run the background worker (embedding new messages), configured by `env` (THREADLINE_BACKGROUND_*). */
   background?: boolean;
+  /** PostgreSQL: keep users' own HNSW indexes (SEARCH_TENANT_INDEX_* from `env`), as the server does there. */
+  tenantIndexes?: boolean;
 }
 
-export async function startTestServer({ auth = "jwt", db, env = {}, events = inProcessEvents(), embedder = createEmbedder("hashing"), logger = silentLogger, background = false, rateLimiter }: TestServerOptions = {}): Promise<TestServer> {
+export async function startTestServer({ auth = "jwt", db, env = {}, events = inProcessEvents(), embedder = createEmbedder("hashing"), logger = silentLogger, background = false, rateLimiter, tenantIndexes: withTenantIndexes = false }: TestServerOptions = {}): Promise<TestServer> {
   const database = db ?? (await freshDatabase());
   const config = loadConfig({
     NODE_ENV: "test",
@@ -63,8 +68,12 @@ export async function startTestServer({ auth = "jwt", db, env = {}, events = inP
     VIEWER_CACHE_MS: "0",
     ...env,
   });
+  const tenantIndexes =
+    withTenantIndexes && database.url
+      ? createTenantIndexes({ databaseUrl: database.url, minRows: config.tenantIndex.minRows, workMem: config.tenantIndex.workMem, logger })
+      : undefined;
   const server = await startServer(
-    { config, prisma: database.prisma, events, authenticator: createAuthenticator(config.auth, database.prisma), embedder, logger, rateLimiter },
+    { config, prisma: database.prisma, events, authenticator: createAuthenticator(config.auth, database.prisma), embedder, logger, rateLimiter, tenantIndexes },
     { host: "127.0.0.1", port: 0 },
   );
   const worker = background ? await startBackgroundWorker({ prisma: database.prisma, embedder, config: config.background, logger, events: events.pubsub }) : undefined;
@@ -76,6 +85,7 @@ export async function startTestServer({ auth = "jwt", db, env = {}, events = inP
     db: database,
     server,
     worker,
+    tenantIndexes,
     tokenFor: (sub, claims = {}) =>
       new SignJWT(claims)
         .setProtectedHeader({ alg: "HS256" })
@@ -121,7 +131,7 @@ export async function startTestServer({ auth = "jwt", db, env = {}, events = inP
     },
     async close() {
       await Promise.all(clients.map((client) => client.dispose()));
-      await Promise.all([server.close(), worker?.stop()]);
+      await Promise.all([server.close(), worker?.stop(), tenantIndexes?.close()]);
       if (!db) await database.close();
     },
   };

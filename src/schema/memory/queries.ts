@@ -144,7 +144,7 @@ builder.queryField("similarMemories", (t) =>
       const { vector, model, excludeId } = await queryVector(context, args);
       checkVector(vector, "vector");
       if (args.vector && model) await checkModelSize(context.prisma, context.embedder, context.viewer.id, model, vector.length, "vector");
-      const hits = (await nearestMemories(context.prisma, context.viewer.id, vector, { limit, model, excludeId, metric }, context.config.search)).filter(
+      const hits = (await nearestMemories(context.prisma, context.viewer.id, vector, { limit, model, excludeId, metric }, context.search)).filter(
         (hit) => threshold == null || similarityOf(metric, hit.distance) >= threshold,
       );
       const memories = await context.prisma.memory.findMany({ where: { id: { in: hits.map((h) => h.id) }, userId: context.viewer.id } });

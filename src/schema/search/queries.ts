@@ -145,7 +145,7 @@ builder.queryField("search", (t) =>
       const depth = limit * CANDIDATE_FACTOR;
       const [vectorLists, textLists] = await Promise.all([
         vector
-          ? Promise.all(kinds.map((kind) => vectorCandidates(context.prisma, kind, scope, { vector: vector!, metric, model, limit: depth }, context.config.search)))
+          ? Promise.all(kinds.map((kind) => vectorCandidates(context.prisma, kind, scope, { vector: vector!, metric, model, limit: depth }, context.search)))
           : Promise.resolve([] as Candidate[][]),
         mode !== "VECTOR" ? Promise.all(kinds.map((kind) => textCandidates(context.prisma, kind, text!, scope, depth))) : Promise.resolve([] as Candidate[][]),
       ]);

@@ -42,6 +42,8 @@ builder.mutationField("deleteViewer", (t) =>
         return { externalId, conversations, messages, memories };
       });
       context.credentialsChanged(id);
+      // Their own search indexes (PostgreSQL, large users only) hold no rows now; the catalog entries go too.
+      await context.tenantIndexes?.dropFor(id).catch(() => {});
       return deleted;
     },
   }),

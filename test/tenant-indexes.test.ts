@@ -1,0 +1,177 @@
+// Large users get an HNSW index of their own on PostgreSQL (src/search/tenant-indexes.ts): a search
+// that finds a user large asks for it, it is built in the background, the planner then walks it
+// unfiltered (the plan names it and drops no other user's rows), answers stay their true top 10, and
+// a deleted user's index goes. Users below the threshold, and every user on the embedded database, are
+// served by the shared index as before.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Prisma } from "../src/generated/prisma/client.ts";
+import { hnswNearestSql, hnswSettingsSql } from "../src/search/nearest.ts";
+import { createTenantIndexes, tenantIndexName } from "../src/search/tenant-indexes.ts";
+import { silentLogger } from "../src/logger.ts";
+import { usingRealPostgres } from "./support/database.ts";
+import { ok, startTestServer, type TestServer } from "./support/server.ts";
+
+const DIMS = 384;
+const EXACT_SCAN_MAX = 100;
+const TENANT_INDEX_MIN = 400;
+// PGlite inserts into its HNSW index in WebAssembly (slow); its part needs only a large user among others.
+const SIZES = usingRealPostgres() ? { large: 900, medium: 250, small: 30, foreign: 2_500 } : { large: 500, medium: 150, small: 30, foreign: 400 };
+type Who = keyof typeof SIZES;
+
+let t: TestServer;
+const users = {} as Record<Who, { token: string; id: string; conversationId: string }>;
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+async function insertVectors(userId: string, conversationId: string, count: number, seed: number) {
+  await t.db.prisma.$executeRaw`
+    WITH seeded AS (SELECT setseed(${seed})),
+         centres AS (
+           SELECT k, array_agg(sin(k * 7.13 + i * 0.37) ORDER BY i) AS c
+             FROM seeded, generate_series(0, 15) k, generate_series(1, ${DIMS}) i GROUP BY k)
+    INSERT INTO conversation_chunks (id, conversation_id, user_id, chunk_index, chunk_text, embedding, embedding_model, embedding_dimensions, updated_at)
+    SELECT ${userId} || '-' || g, ${conversationId}, ${userId}, g, 'vector ' || g,
+           (SELECT array_agg(centres.c[i] + (random() - 0.5) * 0.8 ORDER BY i) FROM generate_series(1, ${DIMS}) i)::real[]::vector,
+           'tenant-index-384', ${DIMS}, now()
+      FROM generate_series(1, ${count}) g JOIN centres ON centres.k = g % 16`;
+}
+
+async function queryNear(userId: string, n: number): Promise<number[]> {
+  const rows = await t.db.prisma.$queryRaw<{ v: string }[]>`
+    SELECT embedding::text AS v FROM conversation_chunks WHERE user_id = ${userId} ORDER BY chunk_index OFFSET ${n} LIMIT 1`;
+  return (JSON.parse(rows[0].v) as number[]).map((x, i) => x + Math.sin(i * 1.7 + n) * 0.05);
+}
+
+async function exactTop10(userId: string, vector: number[]): Promise<string[]> {
+  const rows = await t.db.prisma.$queryRaw<{ id: string }[]>`
+    SELECT id FROM conversation_chunks WHERE user_id = ${userId} AND embedding_dimensions = ${DIMS}
+     ORDER BY embedding <=> ${JSON.stringify(vector)}::vector, id LIMIT 10`;
+  return rows.map((r) => r.id);
+}
+
+const searchChunks = `query($v: [Float!]) {
+  search(vector: $v, kinds: [CHUNK], mode: VECTOR, limit: 10) { node { ... on ConversationChunk { id } } } }`;
+
+async function search(who: Who, n: number) {
+  const vector = await queryNear(users[who].id, n);
+  await settle();
+  const hits = ok(await t.gql(searchChunks, { v: vector }, { token: users[who].token })).search;
+  return { vector, ids: hits.map((h: any) => Buffer.from(h.node.id, "base64").toString().split(":").pop() as string) };
+}
+
+async function recallFor(who: Who, queries: number) {
+  let found = 0;
+  for (let n = 0; n < queries; n++) {
+    const { vector, ids } = await search(who, n * 7);
+    const truth = await exactTop10(users[who].id, vector);
+    found += truth.filter((id) => ids.includes(id)).length;
+  }
+  return found / (queries * 10);
+}
+
+/** The user's own index: absent, or whether PostgreSQL counts it valid. */
+async function ownIndex(who: Who): Promise<"none" | "valid" | "invalid"> {
+  const name = tenantIndexName("conversation_chunks", users[who].id, DIMS);
+  const rows = await t.db.prisma.$queryRaw<{ valid: boolean }[]>`
+    SELECT i.indisvalid AS valid FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid WHERE c.relname = ${name}`;
+  return rows.length === 0 ? "none" : rows[0].valid ? "valid" : "invalid";
+}
+
+async function explainWalk(who: Who) {
+  const query = { vector: await queryNear(users[who].id, 3), metric: "COSINE" as const, limit: 10 };
+  const statement: Prisma.Sql = hnswNearestSql("CHUNK", { userId: users[who].id }, query);
+  return t.db.prisma.$transaction(async (tx) => {
+    await tx.$queryRaw(hnswSettingsSql({ exactScanMax: EXACT_SCAN_MAX, efSearch: 200, maxScanTuples: 100_000 }, 10));
+    const rows = await tx.$queryRaw<{ "QUERY PLAN": any }[]>`EXPLAIN (ANALYZE, FORMAT JSON) ${statement}`;
+    return JSON.stringify(rows[0]["QUERY PLAN"]);
+  });
+}
+
+beforeAll(async () => {
+  t = await startTestServer({
+    env: { SEARCH_EXACT_SCAN_MAX: String(EXACT_SCAN_MAX), SEARCH_TENANT_INDEX_MIN: String(TENANT_INDEX_MIN) },
+    tenantIndexes: true,
+  });
+  for (const [who, count] of Object.entries(SIZES) as [Who, number][]) {
+    const token = await t.tokenFor(`tenant_index_${who}`);
+    ok(await t.gql(`mutation { createConversation(input: { title: "vectors" }) { id } }`, {}, { token }));
+    const user = await t.db.prisma.user.findUniqueOrThrow({ where: { externalId: `tenant_index_${who}` }, include: { conversations: true } });
+    users[who] = { token, id: user.id, conversationId: user.conversations[0].id };
+    await insertVectors(user.id, users[who].conversationId, count, count / 10_000);
+  }
+  await t.db.prisma.$executeRaw`ANALYZE conversation_chunks`;
+}, 600_000);
+afterAll(() => t?.close());
+
+// Each database runs the part that is its behaviour (nothing is skipped).
+if (usingRealPostgres()) describe("users' own HNSW indexes (PostgreSQL)", () => {
+  it("builds one for a user past the threshold after their first search, and none for smaller users", async () => {
+    expect(await ownIndex("large")).toBe("none");
+    await search("large", 0); // answered by the shared index while theirs is built
+    await search("medium", 0); // past the exact threshold, below the index threshold
+    await search("small", 0);
+    await t.tenantIndexes!.idle();
+    expect(await ownIndex("large")).toBe("valid");
+    expect(await ownIndex("medium")).toBe("none");
+    expect(await ownIndex("small")).toBe("none");
+    expect(t.tenantIndexes!.has("conversation_chunks", users.large.id, DIMS)).toBe(true);
+  });
+
+  it("walks it unfiltered: the plan names the user's index and drops no other user's rows", async () => {
+    const own = await explainWalk("large");
+    expect(own).toContain(tenantIndexName("conversation_chunks", users.large.id, DIMS));
+    expect(own).not.toMatch(/"Rows Removed by Filter": [1-9]/);
+    // Another large user's search still walks the shared index, never the first user's.
+    const other = await explainWalk("foreign");
+    expect(other).not.toContain(tenantIndexName("conversation_chunks", users.large.id, DIMS));
+  });
+
+  it("keeps answers their true top 10 (recall ≥ 0.95), skipping the row count once the index is known", async () => {
+    expect(await recallFor("large", 8)).toBeGreaterThanOrEqual(0.95);
+    expect(await recallFor("medium", 4)).toBeGreaterThanOrEqual(0.95);
+    const { count, statements } = await t.countStatements(() => search("large", 5));
+    expect(statements.some((s) => /count\(\*\)/.test(s) && /conversation_chunks/.test(s))).toBe(false);
+    expect(count).toBeGreaterThan(0);
+  });
+
+  it("never shows a user another's rows through their index", async () => {
+    const vector = await queryNear(users.large.id, 11);
+    await settle();
+    const hits = ok(await t.gql(searchChunks, { v: vector }, { token: users.foreign.token })).search;
+    const ids = hits.map((h: any) => Buffer.from(h.node.id, "base64").toString().split(":").pop() as string);
+    expect(ids).toHaveLength(10);
+    expect(ids.every((id: string) => id.startsWith(`${users.foreign.id}-`))).toBe(true);
+  });
+
+  it("rebuilds an index a stopped build left invalid, and two instances never build one twice", async () => {
+    const name = tenantIndexName("conversation_chunks", users.large.id, DIMS);
+    // What a build killed half-way leaves behind: the index in the catalog, marked invalid.
+    await t.db.prisma.$executeRawUnsafe(`UPDATE pg_index SET indisvalid = false WHERE indexrelid = '"${name}"'::regclass`);
+    expect(await ownIndex("large")).toBe("invalid");
+    const logged: string[] = [];
+    const logger = { ...silentLogger, warn: (line: string) => logged.push(line), info: (line: string) => logged.push(line) };
+    const options = { databaseUrl: t.db.url!, minRows: TENANT_INDEX_MIN, workMem: "64MB", logger };
+    const [a, b] = [createTenantIndexes(options), createTenantIndexes(options)]; // two instances after a restart
+    a.request("conversation_chunks", users.large.id, DIMS);
+    b.request("conversation_chunks", users.large.id, DIMS);
+    await Promise.all([a.idle(), b.idle()]);
+    expect(logged.filter((line) => line.includes("left unfinished"))).toHaveLength(1);
+    expect(logged.filter((line) => /built in/.test(line))).toHaveLength(1);
+    expect(await ownIndex("large")).toBe("valid");
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it("drops a user's index when the user deletes their account", async () => {
+    ok(await t.gql(`mutation { deleteViewer(confirm: "tenant_index_large") { conversations } }`, {}, { token: users.large.token }));
+    expect(await ownIndex("large")).toBe("none");
+  });
+});
+
+else describe("on the embedded database", () => {
+  it("builds no index of a user's own, and a large user's search is right through the shared index", async () => {
+    expect(t.tenantIndexes).toBeUndefined(); // PGlite: one connection, and an HNSW build there takes minutes
+    expect(await recallFor("large", 6)).toBeGreaterThanOrEqual(0.95);
+    const rows = await t.db.prisma.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM pg_class WHERE relkind = 'i' AND relname LIKE 'conversation_chunks_hnsw_%_u_%'`;
+    expect(rows[0].n).toBe(0);
+  });
+});
