@@ -326,7 +326,7 @@ function unique(values: readonly string[], field: string) {
 }
 
 /** Every check on the whole input, before anything is read or written: a bad record stores nothing. */
-export function prepare(input: RecordsInput) {
+export function prepareRecords(input: RecordsInput) {
   const memories = list(input.memories, MAX_MEMORIES, "input.memories").map((m, i) => {
     const f = `input.memories[${i}]`;
     const ec = m.emotionalContext;
@@ -493,7 +493,7 @@ export function prepare(input: RecordsInput) {
   return { conversationExternalId, memories, moodScores, turningPoints, clusters, messageContexts, conversationDynamics, conversationAnalyses, deltaPatterns };
 }
 
-export type Prepared = ReturnType<typeof prepare>;
+export type Prepared = ReturnType<typeof prepareRecords>;
 
 /** The message ids of these externalIds in the conversation; BAD_USER_INPUT naming the first it does not hold. */
 async function messagesByExternalId(tx: Prisma.TransactionClient, conversationId: string | null, externalIds: Set<string>) {
@@ -783,7 +783,7 @@ export async function importRecordsIn(tx: Prisma.TransactionClient, context: Con
 }
 
 async function importRecords(context: Context, input: RecordsInput): Promise<RecordsResult> {
-  const data = prepare(input);
+  const data = prepareRecords(input);
   const vectors = await embedNewMemories(context, [data]);
   return retryingTransaction(
     context.prisma,

@@ -18,7 +18,7 @@ import {
   embedNewMemories,
   importRecordsIn,
   noRecords,
-  prepare,
+  prepareRecords,
   recordLockKeys,
   type Prepared,
   type RecordsInput,
@@ -224,7 +224,7 @@ function recordBatches(file: SqliteImport, info: GraphQLResolveInfo): Prepared[]
       throw uploadError(`the file holds a record Threadline cannot store: ${(error as Error).message}`, "INVALID_RECORD");
     }
     try {
-      return prepare(coerced);
+      return prepareRecords(coerced);
     } catch (error) {
       if (error instanceof GraphQLError) throw uploadError(`the file holds a record Threadline cannot store: ${error.message}`, "INVALID_RECORD");
       throw error;
