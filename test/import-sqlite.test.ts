@@ -447,7 +447,7 @@ describe("importConversations(format: SQLITE): the file uploaded, base64-encoded
     expect(ok(await upload("up_wrapped", wrapped)).importConversations).toMatchObject({ created: 1, inserted: 12 });
   });
 
-  it("refuses bad base64, a file that is not SQLite, one cut short, another schema, a bad record, too many messages and a file too large, writing nothing", async () => {
+  it("refuses bad base64, a file that is not SQLite, one cut short, another schema, a bad record, too many messages or memories and a file too large, writing nothing", async () => {
     const SQL = await initSqlJs();
     const other = new SQL.Database();
     other.exec(`CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)`);
@@ -466,6 +466,12 @@ describe("importConversations(format: SQLITE): the file uploaded, base64-encoded
     many.exec("COMMIT");
     const manyBytes = many.export();
     many.close();
+    const memories = new SQL.Database(fs.readFileSync(dbFile));
+    memories.exec("BEGIN");
+    for (let i = 0; i < 5_001; i++) memories.run(`INSERT INTO "Memory" (id, sourceMessageIds, participants, summary, confidence, contentHash, extractedAt, createdAt, updatedAt) VALUES (?, '[]', '[]', 'x', 5, ?, 0, 0, 0)`, [`m${i}`, `h${i}`]);
+    memories.exec("COMMIT");
+    const memoriesBytes = memories.export();
+    memories.close();
     const whole = fs.readFileSync(dbFile);
     const cases: [string | Uint8Array, string][] = [
       ["this is not base64!", "INVALID_BASE64"],
@@ -475,6 +481,7 @@ describe("importConversations(format: SQLITE): the file uploaded, base64-encoded
       [otherBytes, "WRONG_SCHEMA"],
       [badBytes, "INVALID_RECORD"],
       [manyBytes, "TOO_MANY_MESSAGES"],
+      [memoriesBytes, "TOO_MANY_RECORDS"],
       ["A".repeat(Math.ceil(16_000_001 / 3) * 4), "FILE_TOO_LARGE"],
     ];
     for (const [content, reason] of cases) {

@@ -38,6 +38,9 @@ import {
 const MAX_MESSAGES_PER_FILE = 20_000;
 /** An uploaded SQLite file's size, decoded (its base64 text is 4/3 of it, and the request within MAX_REQUEST_BYTES). */
 export const MAX_SQLITE_UPLOAD_BYTES = 16_000_000;
+/** An uploaded SQLite file's memories and clusters (each memory is embedded, and carries its records). */
+const MAX_MEMORIES_PER_FILE = 5_000;
+const MAX_CLUSTERS_PER_FILE = 1_000;
 
 const ConversationImportInput = builder.inputType("ConversationImportInput", {
   description: "A conversation from another system, identified by its id there. Its fields apply when it is created; a later batch only adds messages.",
@@ -215,6 +218,12 @@ const batchesOf = <T>(items: readonly T[], size: number) => Array.from({ length:
 function recordBatches(file: SqliteImport, info: GraphQLResolveInfo): Prepared[] {
   const type = info.schema.getType("MemoryRecordsImportInput") as GraphQLInputObjectType;
   const { conversationExternalId, memories, clusters } = file.records;
+  if (memories.length > MAX_MEMORIES_PER_FILE || clusters.length > MAX_CLUSTERS_PER_FILE) {
+    throw uploadError(
+      `at most ${MAX_MEMORIES_PER_FILE} memories and ${MAX_CLUSTERS_PER_FILE} clusters per upload, got ${memories.length} and ${clusters.length}; use the CLI (npm run import) for larger files`,
+      "TOO_MANY_RECORDS",
+    );
+  }
   const inputs = [...batchesOf(memories, 100).map((batch) => ({ conversationExternalId, memories: batch })), ...batchesOf(clusters, 50).map((batch) => ({ conversationExternalId, clusters: batch }))];
   return inputs.map((input) => {
     let coerced: RecordsInput;
@@ -319,7 +328,8 @@ builder.mutationField("importConversations", (t) =>
     type: ImportPayload,
     description:
       `Imports an uploaded export file in one transaction: a file that does not parse as the format says changes nothing (BAD_USER_INPUT, ` +
-      `\`extensions.reason\` INVALID_FILE; for SQLITE also INVALID_BASE64, FILE_TOO_LARGE, NOT_SQLITE, WRONG_SCHEMA or INVALID_RECORD). ` +
+      `\`extensions.reason\` INVALID_FILE; for SQLITE also INVALID_BASE64, FILE_TOO_LARGE, NOT_SQLITE, WRONG_SCHEMA, INVALID_RECORD, or TOO_MANY_RECORDS over ` +
+      `${MAX_MEMORIES_PER_FILE.toLocaleString("en")} memories or ${MAX_CLUSTERS_PER_FILE.toLocaleString("en")} clusters). ` +
       `Up to ${MAX_MESSAGES_PER_FILE.toLocaleString("en")} messages (TOO_MANY_MESSAGES); importing the same file again adds nothing.`,
     args: {
       format: t.arg({ type: ImportFormatEnum, required: true }),
