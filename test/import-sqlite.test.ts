@@ -490,5 +490,5 @@ describe("importConversations(format: SQLITE): the file uploaded, base64-encoded
       expect(answer.errors![0].extensions).toMatchObject({ field: "content" });
     }
     expect(Object.values(await snapshot("up_bad")).every((n) => n === 0)).toBe(true);
-  });
+  }, 120_000); // builds three databases and sends a 21 MB request: seconds, more on a loaded machine
 });
