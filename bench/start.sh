@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start-up time: from running a command to the first 200 from /ready, in wall-clock seconds and CPU
-# seconds (the whole process tree: npm, the prestart build, the server). Each case runs RUNS times.
+# seconds (the whole process tree: npm, the bundle check, the server). Each case runs RUNS times.
 #   npm run bench:start                 # after `npm install`: first start, warm starts, and the old way
 #   nice -n -15 npm run bench:start     # (as root) on a machine other work keeps busy: closer to an idle one
 set -euo pipefail

@@ -20,6 +20,7 @@ import { useSubscriptionGuard } from "./server/subscription-guard.ts";
 import { tooManySubscriptions } from "./events/pubsub.ts";
 import { cachedGraphiQL, compressResponses } from "./server/compression.ts";
 import type { Logger } from "./logger.ts";
+import { tenantIndexStatus } from "./search/tenant-indexes.ts";
 
 export const GRAPHQL_PATH = "/graphql";
 
@@ -110,7 +111,9 @@ export function createGraphQLHandler(deps: ServerDeps & { logger: Logger }) {
       useErrorCodes(),
       // After useErrorCodes: it logs the codes clients see. Probes and scrapes only at debug level.
       useAccessLog(logger, { probes: ["/health", "/ready", ...(config.metricsPath ? [config.metricsPath] : [])] }),
-      ...(config.metricsPath ? [useMetrics(config.metricsPath, { backlog: () => backlog(prisma) })] : []),
+      ...(config.metricsPath
+        ? [useMetrics(config.metricsPath, { backlog: () => backlog(prisma), ...(deps.tenantIndexes ? { tenantIndexes: () => tenantIndexStatus(prisma) } : {}) })]
+        : []),
       useReadinessCheck({
         endpoint: "/ready",
         check: async () => {

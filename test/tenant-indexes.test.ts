@@ -5,7 +5,7 @@
 // served by the shared index as before.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Prisma } from "../src/generated/prisma/client.ts";
-import { hnswNearestSql, hnswSettingsSql } from "../src/search/nearest.ts";
+import { hnswNearestSql, hnswSettingsSql, nearest, planNearest } from "../src/search/nearest.ts";
 import { createTenantIndexes, tenantIndexName } from "../src/search/tenant-indexes.ts";
 import { silentLogger } from "../src/logger.ts";
 import { usingRealPostgres } from "./support/database.ts";
@@ -88,7 +88,7 @@ async function explainWalk(who: Who) {
 
 beforeAll(async () => {
   t = await startTestServer({
-    env: { SEARCH_EXACT_SCAN_MAX: String(EXACT_SCAN_MAX), SEARCH_TENANT_INDEX_MIN: String(TENANT_INDEX_MIN) },
+    env: { SEARCH_EXACT_SCAN_MAX: String(EXACT_SCAN_MAX), SEARCH_TENANT_INDEX_MIN: String(TENANT_INDEX_MIN), METRICS_PATH: "/metrics" },
     tenantIndexes: true,
   });
   for (const [who, count] of Object.entries(SIZES) as [Who, number][]) {
@@ -114,6 +114,11 @@ if (usingRealPostgres()) describe("users' own HNSW indexes (PostgreSQL)", () => 
     expect(await ownIndex("medium")).toBe("none");
     expect(await ownIndex("small")).toBe("none");
     expect(t.tenantIndexes!.has("conversation_chunks", users.large.id, DIMS)).toBe(true);
+    // Operators see them on /metrics (from the catalog: every instance reports the same).
+    const metrics = await (await fetch(t.url.replace(/\/graphql$/, "/metrics"))).text();
+    expect(metrics).toMatch(/threadline_tenant_indexes\{state="valid"\} 1\b/);
+    expect(metrics).toMatch(/threadline_tenant_indexes\{state="unfinished"\} 0\b/);
+    expect(metrics).toMatch(/threadline_tenant_index_build_progress 0\b/);
   });
 
   it("walks it unfiltered: the plan names the user's index and drops no other user's rows", async () => {
@@ -144,6 +149,7 @@ if (usingRealPostgres()) describe("users' own HNSW indexes (PostgreSQL)", () => 
 
   it("rebuilds an index a stopped build left invalid, and two instances never build one twice", async () => {
     const name = tenantIndexName("conversation_chunks", users.large.id, DIMS);
+    await t.tenantIndexes!.idle(); // the other large user's own index, asked for by their searches above
     // What a build killed half-way leaves behind: the index in the catalog, marked invalid.
     await t.db.prisma.$executeRawUnsafe(`UPDATE pg_index SET indisvalid = false WHERE indexrelid = '"${name}"'::regclass`);
     expect(await ownIndex("large")).toBe("invalid");
@@ -154,14 +160,32 @@ if (usingRealPostgres()) describe("users' own HNSW indexes (PostgreSQL)", () => 
     a.request("conversation_chunks", users.large.id, DIMS);
     b.request("conversation_chunks", users.large.id, DIMS);
     await Promise.all([a.idle(), b.idle()]);
-    expect(logged.filter((line) => line.includes("left unfinished"))).toHaveLength(1);
-    expect(logged.filter((line) => /built in/.test(line))).toHaveLength(1);
+    expect(logged.filter((line) => line.includes("left unfinished")), logged.join("\n")).toHaveLength(1);
+    expect(logged.filter((line) => /built in/.test(line)), logged.join("\n")).toHaveLength(1);
     expect(await ownIndex("large")).toBe("valid");
     await Promise.all([a.close(), b.close()]);
   });
 
+  it("with a threshold below the exact one, builds it while the exact comparison serves, then walks it", async () => {
+    const tenantIndexes = createTenantIndexes({ databaseUrl: t.db.url!, minRows: 200, workMem: "64MB", logger: silentLogger });
+    const tuning = { exactScanMax: 1_000, efSearch: 200, maxScanTuples: 100_000, tenantIndexes };
+    const vector = await queryNear(users.medium.id, 4);
+    const query = { vector, metric: "COSINE" as const, limit: 10 };
+    expect(await planNearest(t.db.prisma, "CHUNK", { userId: users.medium.id }, query, tuning)).toBe("exact"); // 250 rows
+    const first = await nearest(t.db.prisma, "CHUNK", { userId: users.medium.id }, query, tuning);
+    await tenantIndexes.idle();
+    expect(await ownIndex("medium")).toBe("valid");
+    expect(await planNearest(t.db.prisma, "CHUNK", { userId: users.medium.id }, query, tuning)).toBe("hnsw");
+    const second = await nearest(t.db.prisma, "CHUNK", { userId: users.medium.id }, query, tuning);
+    const truth = await exactTop10(users.medium.id, vector);
+    expect(first.map((n) => n.id)).toEqual(truth);
+    expect(second.map((n) => n.id).filter((id) => truth.includes(id)).length).toBeGreaterThanOrEqual(9);
+    await tenantIndexes.close();
+  });
+
   it("drops a user's index when the user deletes their account", async () => {
     ok(await t.gql(`mutation { deleteViewer(confirm: "tenant_index_large") { conversations } }`, {}, { token: users.large.token }));
+    await t.tenantIndexes!.idle();
     expect(await ownIndex("large")).toBe("none");
   });
 });

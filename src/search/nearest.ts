@@ -147,12 +147,14 @@ export async function nearest(
                FROM (${exactNearestSql(source, scope, query)}) AS e)
            END AS neighbours
       FROM mine`;
+  // A user this large gets an index of their own (built in the background): until it is ready, the
+  // exact comparison (few rows) or the shared index (many) serves them.
+  // (The count stops at exactScanMax + 1; the request counts again before it builds.)
+  if (tuning.tenantIndexes && (row.n > tuning.exactScanMax || row.n >= tuning.tenantIndexes.minRows)) tuning.tenantIndexes.request(table, scope.userId, dimensions);
   if (row.neighbours != null) {
     const neighbours: Neighbour[] = typeof row.neighbours === "string" ? JSON.parse(row.neighbours) : row.neighbours;
     return neighbours.map((n) => ({ id: n.id, distance: Number(n.distance) }));
   }
-  // Many rows: the shared index serves until the user's own is built (asked for here, built in the background).
-  tuning.tenantIndexes?.request(table, scope.userId, dimensions);
   return walkOrExact(db, source, scope, query, tuning);
 }
 

@@ -16,6 +16,8 @@ export interface SearchTuning {
    * finds a user large asks for theirs, and a user known to have one skips the count.
    */
   tenantIndexes?: {
+    /** Users with at least this many rows get one (SEARCH_TENANT_INDEX_MIN). */
+    readonly minRows: number;
     has(table: "conversation_chunks" | "memories", userId: string, dimensions: number): boolean;
     request(table: "conversation_chunks" | "memories", userId: string, dimensions: number): void;
   };

@@ -5,10 +5,13 @@ import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import type { Plugin } from "graphql-yoga";
 import type { Backlog } from "../jobs/queue.ts";
+import type { TenantIndexStatus } from "../search/tenant-indexes.ts";
 
 export interface MetricsSources {
   /** The background job queue, read at each scrape (shared by every instance on the database). */
   backlog?: () => Promise<Backlog[]>;
+  /** Large users' own search indexes in the catalog (PostgreSQL), read at each scrape. */
+  tenantIndexes?: () => Promise<TenantIndexStatus>;
 }
 
 const JOB_KINDS = ["embed_messages", "reembed"] as const;
@@ -36,6 +39,28 @@ export function useMetrics(path: string, sources: MetricsSources = {}): Plugin {
       });
     gauge("threadline_background_jobs", "Background jobs in the queue (embed_messages, reembed) by state: waiting, running, failed (dead-lettered).", (row) => row.jobs);
     gauge("threadline_background_backlog", "Work left in the queue by job kind and state: messages to embed, stored vectors to embed again.", (row) => row.items);
+  }
+  if (sources.tenantIndexes) {
+    const read = sources.tenantIndexes;
+    new Gauge({
+      name: "threadline_tenant_indexes",
+      help: "Large users' own HNSW search indexes (PostgreSQL) by state: valid, unfinished (being built, or left by a stopped build and rebuilt on the next search).",
+      labelNames: ["state"],
+      registers: [registry],
+      async collect() {
+        const status = await read();
+        this.set({ state: "valid" }, status.valid);
+        this.set({ state: "unfinished" }, status.unfinished);
+      },
+    });
+    new Gauge({
+      name: "threadline_tenant_index_build_progress",
+      help: "The tenant index build under way on the database server, as the fraction of rows loaded (0 when none).",
+      registers: [registry],
+      async collect() {
+        this.set((await read()).buildProgress);
+      },
+    });
   }
   return usePrometheus({
     registry,

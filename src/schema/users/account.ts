@@ -42,8 +42,9 @@ builder.mutationField("deleteViewer", (t) =>
         return { externalId, conversations, messages, memories };
       });
       context.credentialsChanged(id);
-      // Their own search indexes (PostgreSQL, large users only) hold no rows now; the catalog entries go too.
-      await context.tenantIndexes?.dropFor(id).catch(() => {});
+      // Their own search indexes (PostgreSQL, large users only) hold no rows now; the catalog entries go
+      // too, in the background (behind any index build under way).
+      void context.tenantIndexes?.dropFor(id);
       return deleted;
     },
   }),
