@@ -363,3 +363,132 @@ describe("importMemoryRecords", () => {
     expect(await snapshot("records_owner")).toEqual(before);
   });
 });
+
+describe("importConversations(format: SQLITE): the file uploaded, base64-encoded", () => {
+  const UPLOAD = `mutation($c: String!, $n: String) { importConversations(format: SQLITE, content: $c, name: $n) {
+    created inserted duplicates skipped { reason count } conversations { externalId title }
+    records { memories { stored alreadyThere } moodScores { stored alreadyThere } turningPoints { stored alreadyThere }
+              clusters { stored alreadyThere } clusterMembers { stored alreadyThere } } } }`;
+  const upload = async (user: string, bytes: Uint8Array | string, name = "maya-and-jonah.db") =>
+    t.gql(UPLOAD, { c: typeof bytes === "string" ? bytes : Buffer.from(bytes).toString("base64"), n: name }, { token: await t.tokenFor(user) });
+  const reasonOf = (answer: { errors?: { extensions?: Record<string, unknown> }[] }) => answer.errors?.map((e) => [e.extensions?.code, e.extensions?.reason]);
+
+  /** What a user holds, without ids: the chat's messages and every memory with what was recorded about it. */
+  async function contents(user: string) {
+    const token = await t.tokenFor(user);
+    const data = ok(
+      await t.gql(
+        `{ conversations(first: 5) { edges { node { externalId title startedAt endedAt
+             messages(first: 100) { edges { node { externalId position sender content timestamp metadata links { url } assets { type filename } } } }
+             moodScores(first: 100) { edges { node { score label measuredAt delta { direction } message { externalId } } } }
+             memories(first: 50) { edges { node { content summary confidence participants createdAt metadata
+               emotionalContext { mood intensity themes markers } qualityMetrics { overall dimensions }
+               validationStatus { status resolvedAt results { rule passed metadata } } analyses { analyzer startedAt completedAt }
+               relationshipDynamics { participants closeness tension support }
+               clusterMemberships { score addedAt cluster { name themes memberCount metadata } } } } } } } } }`,
+        {},
+        { token },
+      ),
+    );
+    return data.conversations.edges.map((e: any) => e.node);
+  }
+
+  it("stores what `npm run import -- sqlite` stores; a second upload, and then the CLI, add nothing", async () => {
+    const bytes = fs.readFileSync(dbFile);
+    const first = ok(await upload("up_user", bytes)).importConversations;
+    expect(first).toMatchObject({
+      created: 1,
+      inserted: MESSAGES.length,
+      duplicates: 0,
+      conversations: [{ externalId: "sqlite:maya-and-jonah.db", title: "maya-and-jonah" }],
+      records: {
+        memories: { stored: 3, alreadyThere: 0 },
+        moodScores: { stored: 3, alreadyThere: 0 },
+        turningPoints: { stored: 1, alreadyThere: 0 },
+        clusters: { stored: 2, alreadyThere: 0 },
+        clusterMembers: { stored: 3, alreadyThere: 0 },
+      },
+    });
+    expect(Object.fromEntries(first.skipped.map((s: any) => [s.reason, s.count]))).toEqual({
+      "mood deltas (computed again from the mood scores)": 2,
+      "calibration history (the analyzer's own tuning, not a user's data)": 1,
+    });
+
+    // The same file through the CLI, for another user: the same rows and the same data.
+    await importAs("up_cli_twin");
+    const after = await snapshot("up_user");
+    expect(after).toEqual(await snapshot("up_cli_twin"));
+    expect(after).toMatchObject({ messages: 12, memories: 3, moodScores: 3, moodDeltas: 2, clusters: 2, clusterMembers: 3, validationResults: 2 });
+    expect(await contents("up_user")).toEqual(await contents("up_cli_twin"));
+
+    const again = ok(await upload("up_user", bytes)).importConversations;
+    expect(again).toMatchObject({
+      created: 0,
+      inserted: 0,
+      duplicates: 12,
+      records: {
+        memories: { stored: 0, alreadyThere: 3 },
+        moodScores: { stored: 0, alreadyThere: 3 },
+        turningPoints: { stored: 0, alreadyThere: 1 },
+        clusters: { stored: 0, alreadyThere: 2 },
+        clusterMembers: { stored: 0, alreadyThere: 3 },
+      },
+    });
+    expect(await snapshot("up_user")).toEqual(after);
+    // An upload and a CLI import of one file are one import: the CLI afterwards finds everything there.
+    const cli = await importAs("up_user");
+    expect(cli).toMatchObject({ created: 0, messages: 0, duplicates: 12, kinds: { memories: { stored: 0, alreadyThere: 3 }, clusterMembers: { stored: 0, alreadyThere: 3 } } });
+    expect(await snapshot("up_user")).toEqual(after);
+  });
+
+  it("accepts base64 with line breaks and the URL-safe alphabet", async () => {
+    const text = Buffer.from(fs.readFileSync(dbFile)).toString("base64url");
+    const wrapped = text.replace(/.{76}/g, "$&\n");
+    expect(ok(await upload("up_wrapped", wrapped)).importConversations).toMatchObject({ created: 1, inserted: 12 });
+  });
+
+  it("refuses bad base64, a file that is not SQLite, one cut short, another schema, a bad record, too many messages or memories and a file too large, writing nothing", async () => {
+    const SQL = await initSqlJs();
+    const other = new SQL.Database();
+    other.exec(`CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)`);
+    const otherBytes = other.export();
+    other.close();
+    // The fixture plus one memory the API refuses (a blank summary: a memory's content may not be empty):
+    // the file's messages, though fine, are not stored either.
+    const bad = new SQL.Database(fs.readFileSync(dbFile));
+    bad.run(`INSERT INTO "Memory" (id, sourceMessageIds, participants, summary, confidence, contentHash, extractedAt, createdAt, updatedAt) VALUES ('mem_empty', '[]', '[]', '   ', 5, 'x', 0, 0, 0)`);
+    const badBytes = bad.export();
+    bad.close();
+    const many = new SQL.Database();
+    many.exec(SCHEMA);
+    many.exec("BEGIN");
+    for (let i = 1; i <= 20_001; i++) many.run(`INSERT INTO "Message" (id, timestamp, sender, message, hash, createdAt, updatedAt) VALUES (?, ?, 'Maya', 'ok', ?, 0, 0)`, [i, 1_750_000_000_000 + i, `h${i}`]);
+    many.exec("COMMIT");
+    const manyBytes = many.export();
+    many.close();
+    const memories = new SQL.Database(fs.readFileSync(dbFile));
+    memories.exec("BEGIN");
+    for (let i = 0; i < 5_001; i++) memories.run(`INSERT INTO "Memory" (id, sourceMessageIds, participants, summary, confidence, contentHash, extractedAt, createdAt, updatedAt) VALUES (?, '[]', '[]', 'x', 5, ?, 0, 0, 0)`, [`m${i}`, `h${i}`]);
+    memories.exec("COMMIT");
+    const memoriesBytes = memories.export();
+    memories.close();
+    const whole = fs.readFileSync(dbFile);
+    const cases: [string | Uint8Array, string][] = [
+      ["this is not base64!", "INVALID_BASE64"],
+      ["QUJD=A", "INVALID_BASE64"],
+      [Buffer.from("this is not a database\n".repeat(20)), "NOT_SQLITE"],
+      [whole.subarray(0, 4096 + 100), "NOT_SQLITE"],
+      [otherBytes, "WRONG_SCHEMA"],
+      [badBytes, "INVALID_RECORD"],
+      [manyBytes, "TOO_MANY_MESSAGES"],
+      [memoriesBytes, "TOO_MANY_RECORDS"],
+      ["A".repeat(Math.ceil(16_000_001 / 3) * 4), "FILE_TOO_LARGE"],
+    ];
+    for (const [content, reason] of cases) {
+      const answer = await upload("up_bad", content);
+      expect(reasonOf(answer), reason).toEqual([["BAD_USER_INPUT", reason]]);
+      expect(answer.errors![0].extensions).toMatchObject({ field: "content" });
+    }
+    expect(Object.values(await snapshot("up_bad")).every((n) => n === 0)).toBe(true);
+  }, 120_000); // builds three databases and sends a 21 MB request: seconds, more on a loaded machine
+});

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Prisma } from "../src/generated/prisma/client.ts";
 import { exactNearestSql, hnswNearestSql, hnswSettingsSql } from "../src/search/nearest.ts";
 import { createEmbedder } from "../src/search/embedders/index.ts";
+import { exactTop10 as trueTop10, insertVectors as insertTenantVectors, queryNear as nearVector } from "./support/tenant-vectors.ts";
 import { errorCodes, ok, startTestServer, type TestServer } from "./support/server.ts";
 
 const DIMS = 384;
@@ -16,44 +17,17 @@ const LARGE = 1_000;
 const FOREIGN = 2_500;
 
 let t: TestServer;
+const queryNear = (userId: string, n: number) => nearVector(t.db.prisma, userId, n);
+const exactTop10 = (userId: string, vector: number[]) => trueTop10(t.db.prisma, userId, vector, DIMS);
+const insertVectors = (userId: string, conversationId: string, count: number, seed: number) =>
+  insertTenantVectors(t.db.prisma, { userId, conversationId, count, seed, dims: DIMS, model: MODEL });
+
 /**
  * With PGlite in this process, a long statement run by the test blocks the event loop past the server's
  * keep-alive timeout; a short pause lets the closed idle socket go before the next request reuses it.
  */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 const users: Record<"small" | "large" | "foreign", { token: string; id: string; conversationId: string }> = {} as never;
-
-/**
- * Inserts `count` chunks for a user in one statement: vectors around 16 shared topic centres (as real
- * embeddings cluster), so every user's rows sit among the others' in the index.
- */
-async function insertVectors(userId: string, conversationId: string, count: number, seed: number) {
-  await t.db.prisma.$executeRaw`
-    WITH seeded AS (SELECT setseed(${seed})),
-         centres AS (
-           SELECT k, array_agg(sin(k * 7.13 + i * 0.37) ORDER BY i) AS c
-             FROM seeded, generate_series(0, 15) k, generate_series(1, ${DIMS}) i GROUP BY k)
-    INSERT INTO conversation_chunks (id, conversation_id, user_id, chunk_index, chunk_text, embedding, embedding_model, embedding_dimensions, updated_at)
-    SELECT ${userId} || '-' || g, ${conversationId}, ${userId}, g, 'vector ' || g,
-           (SELECT array_agg(centres.c[i] + (random() - 0.5) * 0.8 ORDER BY i) FROM generate_series(1, ${DIMS}) i)::real[]::vector,
-           ${MODEL}, ${DIMS}, now()
-      FROM generate_series(1, ${count}) g JOIN centres ON centres.k = g % 16`;
-}
-
-/** A query near one of the user's rows: that row's vector, nudged. */
-async function queryNear(userId: string, n: number): Promise<number[]> {
-  const rows = await t.db.prisma.$queryRaw<{ v: string }[]>`
-    SELECT embedding::text AS v FROM conversation_chunks WHERE user_id = ${userId} ORDER BY chunk_index OFFSET ${n} LIMIT 1`;
-  return (JSON.parse(rows[0].v) as number[]).map((x, i) => x + Math.sin(i * 1.7 + n) * 0.05);
-}
-
-/** The true top 10, by an exact scan written here independently of the server's code. */
-async function exactTop10(userId: string, vector: number[]): Promise<string[]> {
-  const rows = await t.db.prisma.$queryRaw<{ id: string }[]>`
-    SELECT id FROM conversation_chunks WHERE user_id = ${userId} AND embedding_dimensions = ${DIMS}
-     ORDER BY embedding <=> ${JSON.stringify(vector)}::vector, id LIMIT 10`;
-  return rows.map((r) => r.id);
-}
 
 const searchChunks = `query($v: [Float!]) {
   search(vector: $v, kinds: [CHUNK], mode: VECTOR, limit: 10) { score vectorSimilarity node { ... on ConversationChunk { id chunkIndex } } } }`;

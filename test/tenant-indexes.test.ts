@@ -9,6 +9,7 @@ import { hnswNearestSql, hnswSettingsSql, nearest, planNearest } from "../src/se
 import { createTenantIndexes, tenantIndexName } from "../src/search/tenant-indexes.ts";
 import { silentLogger } from "../src/logger.ts";
 import { usingRealPostgres } from "./support/database.ts";
+import { exactTop10 as trueTop10, insertVectors as insertTenantVectors, queryNear as nearVector } from "./support/tenant-vectors.ts";
 import { ok, startTestServer, type TestServer } from "./support/server.ts";
 
 const DIMS = 384;
@@ -19,34 +20,13 @@ const SIZES = usingRealPostgres() ? { large: 900, medium: 250, small: 30, foreig
 type Who = keyof typeof SIZES;
 
 let t: TestServer;
+const queryNear = (userId: string, n: number) => nearVector(t.db.prisma, userId, n);
+const exactTop10 = (userId: string, vector: number[]) => trueTop10(t.db.prisma, userId, vector, DIMS);
+const insertVectors = (userId: string, conversationId: string, count: number, seed: number) =>
+  insertTenantVectors(t.db.prisma, { userId, conversationId, count, seed, dims: DIMS, model: "tenant-index-384" });
+
 const users = {} as Record<Who, { token: string; id: string; conversationId: string }>;
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
-
-async function insertVectors(userId: string, conversationId: string, count: number, seed: number) {
-  await t.db.prisma.$executeRaw`
-    WITH seeded AS (SELECT setseed(${seed})),
-         centres AS (
-           SELECT k, array_agg(sin(k * 7.13 + i * 0.37) ORDER BY i) AS c
-             FROM seeded, generate_series(0, 15) k, generate_series(1, ${DIMS}) i GROUP BY k)
-    INSERT INTO conversation_chunks (id, conversation_id, user_id, chunk_index, chunk_text, embedding, embedding_model, embedding_dimensions, updated_at)
-    SELECT ${userId} || '-' || g, ${conversationId}, ${userId}, g, 'vector ' || g,
-           (SELECT array_agg(centres.c[i] + (random() - 0.5) * 0.8 ORDER BY i) FROM generate_series(1, ${DIMS}) i)::real[]::vector,
-           'tenant-index-384', ${DIMS}, now()
-      FROM generate_series(1, ${count}) g JOIN centres ON centres.k = g % 16`;
-}
-
-async function queryNear(userId: string, n: number): Promise<number[]> {
-  const rows = await t.db.prisma.$queryRaw<{ v: string }[]>`
-    SELECT embedding::text AS v FROM conversation_chunks WHERE user_id = ${userId} ORDER BY chunk_index OFFSET ${n} LIMIT 1`;
-  return (JSON.parse(rows[0].v) as number[]).map((x, i) => x + Math.sin(i * 1.7 + n) * 0.05);
-}
-
-async function exactTop10(userId: string, vector: number[]): Promise<string[]> {
-  const rows = await t.db.prisma.$queryRaw<{ id: string }[]>`
-    SELECT id FROM conversation_chunks WHERE user_id = ${userId} AND embedding_dimensions = ${DIMS}
-     ORDER BY embedding <=> ${JSON.stringify(vector)}::vector, id LIMIT 10`;
-  return rows.map((r) => r.id);
-}
 
 const searchChunks = `query($v: [Float!]) {
   search(vector: $v, kinds: [CHUNK], mode: VECTOR, limit: 10) { node { ... on ConversationChunk { id } } } }`;

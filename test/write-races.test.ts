@@ -107,6 +107,58 @@ describe(`concurrent writes (${TRIALS} trials each)`, () => {
     }
   }, 300_000);
 
+  it("stores each memory record once when the same records are imported several times at once", async () => {
+    const RECORDS = `mutation($input: MemoryRecordsImportInput!) { importMemoryRecords(input: $input) {
+      memories { stored alreadyThere } moodScores { stored alreadyThere } turningPoints { stored alreadyThere }
+      clusters { stored alreadyThere } clusterMembers { stored alreadyThere } conversationRecords { stored alreadyThere } } }`;
+    const SENDERS = 4;
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const chat = `chat:${randomUUID()}`;
+      const at = (minute: number) => `2025-06-14T09:${String(minute).padStart(2, "0")}:00.000Z`;
+      ok(await gql(IMPORT, { input: { externalId: chat, messages: [1, 2, 3].map((i) => ({ role: "USER", content: `line ${i}`, externalId: `m${i}`, timestamp: at(i) })) } }));
+      const memory = (id: string, minute: number) => ({
+        externalId: `${chat}:${id}`,
+        content: `memory ${id}`,
+        sourceMessageExternalIds: ["m1"],
+        createdAt: at(minute),
+        emotionalContext: { mood: "calm", intensity: 0.3 },
+        validation: { status: "VALID", results: [{ rule: "r", passed: true }] },
+        moodScores: [{ score: 0.2 + minute / 100, measuredAt: at(minute), messageExternalId: "m2" }],
+        turningPoints: [{ type: "shift", magnitude: 0.5, occurredAt: at(minute) }],
+      });
+      const input = {
+        conversationExternalId: chat,
+        memories: [memory("a", 10), memory("b", 11), memory("c", 12)],
+        moodScores: [{ score: -0.5, measuredAt: at(20), participant: "Maya" }, { score: 0.5, measuredAt: at(21), participant: "Maya" }],
+        turningPoints: [{ type: "repair", magnitude: 0.8, occurredAt: at(22) }],
+        relationshipDynamics: [{ participants: ["Maya", "Jonah"], closeness: 0.7, createdAt: at(23) }],
+        analyses: [{ analyzer: "mood", createdAt: at(24) }],
+        clusters: [{ name: `home ${chat}`, members: ["a", "b", "c"].map((id) => ({ memoryExternalId: `${chat}:${id}`, score: 0.9 })) }],
+      };
+      const answers = await Promise.all(Array.from({ length: SENDERS }, () => gql(RECORDS, { input })));
+      noInternalErrors(answers);
+      // Every sender succeeds, told what a sequential resend is told: one stored it all, the others found it there.
+      const results = answers.map((answer) => ok(answer).importMemoryRecords);
+      const total = (kind: string) => results.reduce((sum, r) => sum + r[kind].stored, 0);
+      expect(["memories", "moodScores", "turningPoints", "clusters", "clusterMembers", "conversationRecords"].map(total)).toEqual([3, 5, 4, 1, 3, 2]);
+      for (const r of results) expect(r.memories.stored + r.memories.alreadyThere).toBe(3);
+      const p = t.db.prisma;
+      const inChat = { conversation: { externalId: chat } };
+      expect({
+        memories: await p.memory.count({ where: { externalId: { startsWith: `${chat}:` } } }),
+        emotionalContexts: await p.emotionalContext.count({ where: { memory: { externalId: { startsWith: `${chat}:` } } } }),
+        validationResults: await p.validationResult.count({ where: { validationStatus: { memory: { externalId: { startsWith: `${chat}:` } } } } }),
+        moodScores: await p.moodScore.count({ where: inChat }),
+        moodDeltas: await p.moodDelta.count({ where: inChat }),
+        turningPoints: await p.turningPoint.count({ where: inChat }),
+        dynamics: await p.relationshipDynamics.count({ where: { ...inChat, memoryId: null } }),
+        analyses: await p.analysisMetadata.count({ where: { ...inChat, memoryId: null } }),
+        clusters: await p.memoryCluster.count({ where: { name: `home ${chat}` } }),
+        members: await p.clusterMembership.count({ where: { cluster: { name: `home ${chat}` } } }),
+      }).toEqual({ memories: 3, emotionalContexts: 3, validationResults: 3, moodScores: 5, moodDeltas: 3, turningPoints: 4, dynamics: 1, analyses: 1, clusters: 1, members: 3 });
+    }
+  }, 300_000);
+
   it("keeps a memory's overall quality the mean of the scores on record when scores are recorded at once", async () => {
     const RECORD = `mutation($id: ID!, $input: RecordQualityMetricsInput!) { recordQualityMetrics(memoryId: $id, input: $input) { overall } }`;
     for (let trial = 0; trial < TRIALS; trial++) {

@@ -38,3 +38,16 @@ export async function retryingTransaction<T, C = Tx>(prisma: Transactional<C>, w
     }
   }
 }
+
+/**
+ * Inside a transaction: a transaction advisory lock per key, held until it ends, all taken sorted by
+ * one statement, so two transactions that want overlapping keys wait for each other rather than
+ * deadlock. For rows that do not exist yet (a source id about to be imported): there is no row to lock.
+ */
+export async function lockKeys(tx: Pick<Tx, "$queryRaw">, keys: Iterable<string>): Promise<void> {
+  const sorted = [...new Set(keys)].sort();
+  if (sorted.length === 0) return;
+  await tx.$queryRaw`
+    SELECT count(pg_advisory_xact_lock(hashtextextended(key, 0)))::int AS locked
+      FROM unnest(${sorted}::text[]) WITH ORDINALITY AS k(key, n)`;
+}

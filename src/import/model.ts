@@ -61,7 +61,11 @@ export interface ParseResult {
 
 /** A file that is not what its format expects: refused whole, before anything is written. */
 export class ImportFormatError extends Error {
-  constructor(message: string) {
+  /** For uploads, `extensions.reason` of the BAD_USER_INPUT error (docs/API.md): what kind of file it was. */
+  constructor(
+    message: string,
+    readonly reason: "INVALID_FILE" | "NOT_SQLITE" | "WRONG_SCHEMA" | "TOO_MANY_MESSAGES" = "INVALID_FILE",
+  ) {
     super(message);
     this.name = "ImportFormatError";
   }

@@ -75,12 +75,16 @@ function tablesOf(db: Database): Set<string> {
   return new Set((result?.values ?? []).map(([name]) => String(name)));
 }
 
-function rows(db: Database, tables: Set<string>, table: string, order = "rowid"): Row[] {
+/** A table's rows, in order; every 1,000 rows the event loop gets a turn (a server reading an upload keeps serving). */
+async function rows(db: Database, tables: Set<string>, table: string, order = "rowid"): Promise<Row[]> {
   if (!tables.has(table)) return [];
   const statement = db.prepare(`SELECT * FROM "${table}" ORDER BY ${order}`);
   const out: Row[] = [];
   try {
-    while (statement.step()) out.push(statement.getAsObject());
+    while (statement.step()) {
+      out.push(statement.getAsObject());
+      if (out.length % 1_000 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
   } finally {
     statement.free();
   }
@@ -91,7 +95,9 @@ function groupBy(list: Row[], column: string): Map<string, Row[]> {
   const map = new Map<string, Row[]>();
   for (const row of list) {
     const key = String(row[column]);
-    map.set(key, [...(map.get(key) ?? []), row]);
+    const group = map.get(key);
+    if (group) group.push(row);
+    else map.set(key, [row]);
   }
   return map;
 }
@@ -99,9 +105,9 @@ function groupBy(list: Row[], column: string): Map<string, Row[]> {
 const iso = (value: SqlValue | undefined) => sqliteDate(value)?.toISOString();
 
 /** Reads a whole SQLite file; a file that is not SQLite, or not this system's, is refused before anything is sent. */
-export async function readSqlite(bytes: Uint8Array, file: string): Promise<SqliteImport> {
+export async function readSqlite(bytes: Uint8Array, file: string, { maxMessages = Infinity } = {}): Promise<SqliteImport> {
   if (bytes.length < 100 || Buffer.from(bytes.subarray(0, 16)).toString("latin1") !== HEADER) {
-    throw new ImportFormatError(`${file} is not an SQLite database (no "SQLite format 3" header)`);
+    throw new ImportFormatError(`${file} is not an SQLite database (no "SQLite format 3" header)`, "NOT_SQLITE");
   }
   engine ??= initSqlJs();
   const SQL = await engine;
@@ -109,35 +115,43 @@ export async function readSqlite(bytes: Uint8Array, file: string): Promise<Sqlit
   try {
     db = new SQL.Database(bytes);
   } catch (error) {
-    throw new ImportFormatError(`${file} cannot be opened as SQLite: ${(error as Error).message}`);
+    throw new ImportFormatError(`${file} cannot be opened as SQLite: ${(error as Error).message}`, "NOT_SQLITE");
   }
   try {
     let tables: Set<string>;
     try {
       tables = tablesOf(db);
     } catch (error) {
-      throw new ImportFormatError(`${file} is a damaged SQLite file: ${(error as Error).message}`);
+      throw new ImportFormatError(`${file} is a damaged SQLite file: ${(error as Error).message}`, "NOT_SQLITE");
     }
-    if (!tables.has("Message")) throw new ImportFormatError(`${file} has no "Message" table: not the emotional-memory system's database`);
+    if (!tables.has("Message")) throw new ImportFormatError(`${file} has no "Message" table: not the emotional-memory system's database`, "WRONG_SCHEMA");
+    if (Number.isFinite(maxMessages)) {
+      // Counted before anything is read: a file over the limit costs one count.
+      const count = Number(db.exec(`SELECT count(*) FROM "Message"`)[0].values[0][0]);
+      if (count > maxMessages) throw new ImportFormatError(`${file} holds ${count} messages, over ${maxMessages}; use the CLI (npm run import) for larger files`, "TOO_MANY_MESSAGES");
+    }
     try {
-      return read(db, tables, file);
+      return await read(db, tables, file);
     } catch (error) {
       if (error instanceof ImportFormatError) throw error;
-      throw new ImportFormatError(`${file} cannot be read as the emotional-memory system's database: ${(error as Error).message}`);
+      const message = (error as Error).message;
+      // SQLite's own words for a file that is not (or no longer) a whole database: cut short, damaged.
+      if (/malformed|not a database|corrupt/i.test(message)) throw new ImportFormatError(`${file} is a damaged SQLite file: ${message}`, "NOT_SQLITE");
+      throw new ImportFormatError(`${file} cannot be read as the emotional-memory system's database: ${message}`, "WRONG_SCHEMA");
     }
   } finally {
     db.close();
   }
 }
 
-function read(db: Database, tables: Set<string>, file: string): SqliteImport {
+async function read(db: Database, tables: Set<string>, file: string): Promise<SqliteImport> {
   const skipped: Record<string, number> = {};
   const name = path.basename(file);
   const conversationExternalId = `sqlite:${name}`;
-  const links = groupBy(rows(db, tables, "Link", "id"), "messageId");
-  const assets = groupBy(rows(db, tables, "Asset", "id"), "messageId");
+  const links = groupBy(await rows(db, tables, "Link", "id"), "messageId");
+  const assets = groupBy(await rows(db, tables, "Asset", "id"), "messageId");
   const messages: ImportedMessage[] = [];
-  for (const m of rows(db, tables, "Message", "id")) {
+  for (const m of await rows(db, tables, "Message", "id")) {
     const timestamp = sqliteDate(m.timestamp);
     if (!timestamp) {
       skip(skipped, "messages without a readable timestamp");
@@ -173,19 +187,19 @@ function read(db: Database, tables: Set<string>, file: string): SqliteImport {
   };
 
   // Memories and what was recorded about each.
-  const memoryMessages = groupBy(rows(db, tables, "_MemoryMessages", "rowid"), "A");
-  const byMemory = (table: string, order?: string) => groupBy(rows(db, tables, table, order), "memoryId");
-  const emotional = byMemory("EmotionalContext");
-  const dynamics = byMemory("RelationshipDynamics");
-  const validation = byMemory("ValidationStatus");
-  const results = byMemory("ValidationResult", "validatedAt, id");
-  const quality = byMemory("QualityMetrics", "calculatedAt, id");
-  const analyses = byMemory("AnalysisMetadata");
-  const scores = byMemory("MoodScore", "calculatedAt, id");
-  const factors = groupBy(rows(db, tables, "MoodFactor", "createdAt, id"), "moodScoreId");
-  const turning = byMemory("TurningPoint", "timestamp, id");
+  const memoryMessages = groupBy(await rows(db, tables, "_MemoryMessages", "rowid"), "A");
+  const byMemory = async (table: string, order?: string) => groupBy(await rows(db, tables, table, order), "memoryId");
+  const emotional = await byMemory("EmotionalContext");
+  const dynamics = await byMemory("RelationshipDynamics");
+  const validation = await byMemory("ValidationStatus");
+  const results = await byMemory("ValidationResult", "validatedAt, id");
+  const quality = await byMemory("QualityMetrics", "calculatedAt, id");
+  const analyses = await byMemory("AnalysisMetadata");
+  const scores = await byMemory("MoodScore", "calculatedAt, id");
+  const factors = groupBy(await rows(db, tables, "MoodFactor", "createdAt, id"), "moodScoreId");
+  const turning = await byMemory("TurningPoint", "timestamp, id");
 
-  const memories = rows(db, tables, "Memory", "createdAt, id").map((m) => {
+  const memories = (await rows(db, tables, "Memory", "createdAt, id")).map((m) => {
     const id = String(m.id);
     const fromJson = labels(json(m.sourceMessageIds));
     const linked = (memoryMessages.get(id) ?? []).map((r) => String(r.B));
@@ -379,10 +393,10 @@ function read(db: Database, tables: Set<string>, file: string): SqliteImport {
   });
 
   // Clusters: a name per cluster (its theme, made unique), everything else in the metadata.
-  const clusterRows = rows(db, tables, "MemoryCluster", "createdAt, id");
-  const memberships = groupBy(rows(db, tables, "ClusterMembership", "addedAt, id"), "clusterId");
-  const patterns = groupBy(rows(db, tables, "PatternAnalysis", "analyzedAt, id"), "clusterId");
-  const clusterQuality = groupBy(rows(db, tables, "ClusterQualityMetrics"), "clusterId");
+  const clusterRows = await rows(db, tables, "MemoryCluster", "createdAt, id");
+  const memberships = groupBy(await rows(db, tables, "ClusterMembership", "addedAt, id"), "clusterId");
+  const patterns = groupBy(await rows(db, tables, "PatternAnalysis", "analyzedAt, id"), "clusterId");
+  const clusterQuality = groupBy(await rows(db, tables, "ClusterQualityMetrics"), "clusterId");
   const memoryIds = new Set(memories.map((m) => m.externalId));
   const themeCount = new Map<string, number>();
   for (const c of clusterRows) themeCount.set(String(c.clusterTheme), (themeCount.get(String(c.clusterTheme)) ?? 0) + 1);

@@ -3,10 +3,8 @@ import { ownedBy } from "../../auth/ownership.ts";
 import { decodeId } from "../ids.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import { ConversationStatusEnum, MessageRoleEnum, ToolUseStatusEnum } from "../enums.ts";
-import { DateTimeRange, checkText, dateRange, orderWithTieBreak } from "../inputs.ts";
-import { messageIdsMatching, toolUsageStats, type ToolUsageRow } from "./sql.ts";
-
-const MAX_TEXT_MATCHES = 10_000;
+import { DateTimeRange, MAX_PATTERN_LENGTH, MAX_TEXT_MATCHES, checkPattern, checkText, dateRange, orderWithTieBreak } from "../inputs.ts";
+import { messageIdsContaining, messageIdsMatching, toolUsageStats, type ToolUsageRow } from "./sql.ts";
 
 const ConversationFilter = builder.inputType("ConversationFilter", {
   fields: (t) => ({
@@ -16,7 +14,7 @@ const ConversationFilter = builder.inputType("ConversationFilter", {
     externalId: t.string({ description: "The source system's id an import gave it." }),
     contentType: t.string(),
     active: t.boolean({ description: "true: not ended yet (no endedAt); false: ended." }),
-    title: t.string({ description: "Case-insensitive text the title contains." }),
+    title: t.string({ description: `Case-insensitive text the title contains (at most ${MAX_PATTERN_LENGTH} characters).` }),
     startedAt: t.field({ type: DateTimeRange }),
     endedAt: t.field({ type: DateTimeRange }),
     createdAt: t.field({ type: DateTimeRange }),
@@ -37,7 +35,9 @@ const MessageFilter = builder.inputType("MessageFilter", {
     agentType: t.string(),
     sender: t.string(),
     timestamp: t.field({ type: DateTimeRange }),
-    contains: t.string({ description: "Case-insensitive substring of the content." }),
+    contains: t.string({
+      description: `Case-insensitive substring of the content (at most ${MAX_PATTERN_LENGTH} characters, taken literally); at most ${MAX_TEXT_MATCHES.toLocaleString("en")} matching messages are considered.`,
+    }),
     matches: t.string({ description: "Full-text query (web-search syntax: words, \"phrases\", -exclusions, or), English stemming." }),
   }),
 });
@@ -60,7 +60,8 @@ function conversationWhere(filter: Filter<typeof ConversationFilter.$inferInput>
   if (filter.contentType) where.contentType = filter.contentType;
   if (filter.active === true) where.endedAt = null;
   if (filter.active === false) where.endedAt = { not: null };
-  if (filter.title) where.title = { contains: checkText(filter.title, "filter.title", { maxLength: 500 })!, mode: "insensitive" };
+  // Titles are at most 1,000 characters, so ILIKE's pattern × text stays small.
+  if (filter.title) where.title = { contains: checkPattern(filter.title, "filter.title"), mode: "insensitive" };
   const startedAt = dateRange(filter.startedAt, "filter.startedAt");
   if (startedAt) where.startedAt = startedAt;
   const endedAt = dateRange(filter.endedAt, "filter.endedAt");
@@ -120,7 +121,8 @@ async function messageWhere(
   const timestamp = dateRange(filter.timestamp, "filter.timestamp");
   if (timestamp) where.timestamp = timestamp;
   if (filter.contains) {
-    and.push({ content: { contains: checkText(filter.contains, "filter.contains", { maxLength: 1000 })!, mode: "insensitive" } });
+    const text = checkPattern(filter.contains, "filter.contains");
+    and.push({ id: { in: await messageIdsContaining(context.prisma, context.viewer.id, text, where.conversationId as string | undefined, MAX_TEXT_MATCHES) } });
   }
   if (filter.matches) {
     const ids = await messageIdsMatching(

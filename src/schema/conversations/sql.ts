@@ -84,6 +84,25 @@ export async function messageIdsMatching(prisma: PrismaClient, userId: string, q
   return rows.map((row) => row.id);
 }
 
+/**
+ * The viewer's messages (of one conversation, when given) whose content holds `text`, ignoring case,
+ * at most `limit`. strpos (Boyer-Moore-Horspool in PostgreSQL) rather than Prisma's `contains`
+ * (ILIKE): ILIKE compares the pattern at every position, so a pattern that almost matches everywhere
+ * costs pattern length × text length; strpos skips ahead (docs/design/hardening.md). Case is folded
+ * by lower() on both sides, as ILIKE does; `%` and `_` are plain characters.
+ */
+export async function messageIdsContaining(prisma: PrismaClient, userId: string, text: string, conversationId: string | undefined, limit: number): Promise<string[]> {
+  const rows = await prisma.$queryRaw<{ id: string }[]>`
+    SELECT m.id
+      FROM messages m
+      JOIN conversations c ON c.id = m.conversation_id
+     WHERE c.user_id = ${userId}
+       ${conversationId ? Prisma.sql`AND m.conversation_id = ${conversationId}` : Prisma.empty}
+       AND strpos(lower(m.content), lower(${text})) > 0
+     LIMIT ${limit}`;
+  return rows.map((row) => row.id);
+}
+
 /** The newest message of each conversation, in one statement for any number of conversations. */
 export async function lastMessageIds(prisma: PrismaClient, conversationIds: readonly string[]): Promise<Map<string, string>> {
   const rows = await prisma.$queryRaw<{ conversation_id: string; id: string }[]>`

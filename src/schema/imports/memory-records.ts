@@ -2,8 +2,9 @@
 // emotional context, relationship dynamics, validation (and its results), quality metrics and analysis
 // runs; mood scores and turning points of a conversation; clusters and their members. Everything names
 // its subjects by source id (externalId), so an importer needs no id lookups, and everything keeps its
-// timestamps. One transaction per call; what is already there is counted and left as it is, so sending
-// the same records again adds nothing (see docs/design/faithful-import.md).
+// timestamps. One transaction per call (retried on a deadlock), deciding under locks; what is already
+// there is counted and left as it is, so sending the same records again adds nothing, even twice at
+// once (see docs/design/faithful-import.md).
 import { builder } from "../../builder.ts";
 import type { Context } from "../../context.ts";
 import { badInput, notFound } from "../../errors.ts";
@@ -13,6 +14,7 @@ import { checkRange, checkText, jsonInput, unlessNull } from "../inputs.ts";
 import { MOOD_SCORE_MAX, MOOD_SCORE_MIN, moodChange } from "../emotion/mood-change.ts";
 import { lockOwnConversation } from "../conversations/sql.ts";
 import { setMemoryEmbedding } from "../memory/sql.ts";
+import { lockKeys, retryingTransaction } from "../../db/transaction.ts";
 
 const MAX_MEMORIES = 500;
 const MAX_SERIES_RECORDS = 5_000;
@@ -224,13 +226,21 @@ const MemoryRecordsImportInput = builder.inputType("MemoryRecordsImportInput", {
   }),
 });
 
-type RecordsInput = typeof MemoryRecordsImportInput.$inferInput;
+export type RecordsInput = typeof MemoryRecordsImportInput.$inferInput;
 
 interface Count {
   stored: number;
   alreadyThere: number;
 }
-interface RecordsResult {
+export const noRecords = (): RecordsResult => ({
+  conversationRecords: { stored: 0, alreadyThere: 0 },
+  memories: { stored: 0, alreadyThere: 0 },
+  moodScores: { stored: 0, alreadyThere: 0 },
+  turningPoints: { stored: 0, alreadyThere: 0 },
+  clusters: { stored: 0, alreadyThere: 0 },
+  clusterMembers: { stored: 0, alreadyThere: 0 },
+});
+export interface RecordsResult {
   conversationRecords: Count;
   memories: Count;
   moodScores: Count;
@@ -246,7 +256,7 @@ const ImportCount = builder.objectRef<Count>("ImportCount").implement({
   }),
 });
 
-const MemoryRecordsImportPayload = builder.objectRef<RecordsResult>("MemoryRecordsImportPayload").implement({
+export const MemoryRecordsImportPayload = builder.objectRef<RecordsResult>("MemoryRecordsImportPayload").implement({
   fields: (t) => ({
     memories: t.field({ type: ImportCount, resolve: (r) => r.memories, description: "Memories, each with what was recorded about it." }),
     moodScores: t.field({ type: ImportCount, resolve: (r) => r.moodScores }),
@@ -316,7 +326,7 @@ function unique(values: readonly string[], field: string) {
 }
 
 /** Every check on the whole input, before anything is read or written: a bad record stores nothing. */
-function prepare(input: RecordsInput) {
+export function prepareRecords(input: RecordsInput) {
   const memories = list(input.memories, MAX_MEMORIES, "input.memories").map((m, i) => {
     const f = `input.memories[${i}]`;
     const ec = m.emotionalContext;
@@ -483,7 +493,7 @@ function prepare(input: RecordsInput) {
   return { conversationExternalId, memories, moodScores, turningPoints, clusters, messageContexts, conversationDynamics, conversationAnalyses, deltaPatterns };
 }
 
-type Prepared = ReturnType<typeof prepare>;
+export type Prepared = ReturnType<typeof prepareRecords>;
 
 /** The message ids of these externalIds in the conversation; BAD_USER_INPUT naming the first it does not hold. */
 async function messagesByExternalId(tx: Prisma.TransactionClient, conversationId: string | null, externalIds: Set<string>) {
@@ -568,174 +578,221 @@ async function importConversationRecords(tx: Prisma.TransactionClient, conversat
   }
 }
 
-async function importRecords(context: Context, input: RecordsInput): Promise<RecordsResult> {
-  const data = prepare(input);
-  const viewerId = context.viewer.id;
-  const result: RecordsResult = {
-    conversationRecords: { stored: 0, alreadyThere: 0 },
-    memories: { stored: 0, alreadyThere: 0 },
-    moodScores: { stored: 0, alreadyThere: 0 },
-    turningPoints: { stored: 0, alreadyThere: 0 },
-    clusters: { stored: 0, alreadyThere: 0 },
-    clusterMembers: { stored: 0, alreadyThere: 0 },
-  };
+/** The transaction advisory locks an import of these records takes (see importRecordsIn): its memories' and cluster members' source ids, its cluster names. */
+export function recordLockKeys(viewerId: string, batches: readonly Prepared[]): string[] {
+  return batches.flatMap((data) => [
+    ...data.memories.map((m) => `memory:${viewerId}:${m.externalId}`),
+    ...data.clusters.flatMap((c) => [`cluster:${viewerId}:${c.row.name}`, ...c.members.map((m) => `memory:${viewerId}:${m.memoryExternalId}`)]),
+  ]);
+}
+
+/**
+ * Vectors for the memories of these batches the viewer does not hold yet, computed before the
+ * transaction (the embedder may be a remote call): one batch for all of them.
+ */
+export async function embedNewMemories(context: Context, batches: readonly Prepared[]): Promise<Map<string, number[]>> {
+  const memories = batches.flatMap((data) => data.memories);
+  if (!memories.length) return new Map();
   const held = new Set(
     (
-      await context.prisma.memory.findMany({
-        where: { userId: viewerId, externalId: { in: data.memories.map((m) => m.externalId) } },
-        select: { externalId: true },
-      })
+      await context.prisma.memory.findMany({ where: { userId: context.viewer.id, externalId: { in: memories.map((m) => m.externalId) } }, select: { externalId: true } })
     ).map((m) => m.externalId),
   );
-  const fresh = data.memories.filter((m) => !held.has(m.externalId));
-  // Embedded before the transaction (one batch): the embedder may be a remote call.
-  const vectors = fresh.length
-    ? await context.embedder.embed(fresh.map((m) => m.row.content)).catch((error: Error) => {
+  const fresh = memories.filter((m) => !held.has(m.externalId));
+  const vectors = await embedContents(context, fresh.map((m) => m.row.content));
+  return new Map(fresh.map((m, i) => [m.externalId, vectors[i]]));
+}
+
+const embedContents = async (context: Context, contents: string[]) =>
+  contents.length
+    ? context.embedder.embed(contents).catch((error: Error) => {
         throw badInput(`input.memories cannot be embedded: ${error.message}`, "input.memories");
       })
     : [];
-  await context.prisma.$transaction(
-    async (tx) => {
-      let conversationId: string | null = null;
-      if (data.conversationExternalId) {
-        const conversation = await tx.conversation.findUnique({
-          where: { userId_externalId: { userId: viewerId, externalId: data.conversationExternalId } },
-          select: { id: true },
-        });
-        if (!conversation) throw notFound("Conversation", data.conversationExternalId);
-        conversationId = conversation.id;
-        // Mood series are re-linked below: one import at a time per conversation, like recordMoodScore.
-        if (data.moodScores.length || data.memories.some((m) => m.moodScores.length)) await lockOwnConversation(tx, viewerId, conversationId);
-      }
-      const messageIds = await messagesByExternalId(
-        tx,
-        conversationId,
-        new Set([
-          ...data.memories.flatMap((m) => [
-            ...m.sourceMessageExternalIds,
-            ...[...m.moodScores, ...m.turningPoints].flatMap((r) => (r.messageExternalId ? [r.messageExternalId] : [])),
-          ]),
-          ...data.moodScores.flatMap((s) => (s.messageExternalId ? [s.messageExternalId] : [])),
-          ...data.turningPoints.flatMap((p) => (p.messageExternalId ? [p.messageExternalId] : [])),
-          ...data.messageContexts.map((c) => c.messageExternalId),
-        ]),
-      );
 
-      // Memories, and everything recorded about each new one.
-      result.memories.alreadyThere = data.memories.length - fresh.length;
-      const created = fresh.length
-        ? await tx.memory.createManyAndReturn({
-            data: fresh.map((m) => ({
-              ...m.row,
-              externalId: m.externalId,
-              userId: viewerId,
-              conversationId: conversationId ?? undefined,
-              sourceMessageIds: m.sourceMessageExternalIds.map((x) => messageIds.get(x)!),
-            })),
-            select: { id: true },
-          })
-        : [];
-      result.memories.stored = created.length;
-      const contexts: Prisma.EmotionalContextCreateManyInput[] = [];
-      const dynamics: Prisma.RelationshipDynamicsCreateManyInput[] = [];
-      const quality: Prisma.QualityMetricsCreateManyInput[] = [];
-      const analyses: Prisma.AnalysisMetadataCreateManyInput[] = [];
-      const memoryScores = fresh.flatMap((m) => m.moodScores);
-      const memoryPoints = fresh.flatMap((m) => m.turningPoints);
-      for (const [i, { id }] of created.entries()) {
-        const m = fresh[i];
-        await setMemoryEmbedding(tx, id, vectors[i], context.embedder.model);
-        if (m.emotionalContext) contexts.push({ ...m.emotionalContext, memoryId: id });
-        for (const d of m.relationshipDynamics) dynamics.push({ ...d, memoryId: id, conversationId });
-        if (m.qualityMetrics) quality.push({ ...m.qualityMetrics, memoryId: id });
-        for (const a of m.analyses) analyses.push({ ...a, memoryId: id });
-        if (m.deduplicationRecords.length) await tx.deduplicationRecord.createMany({ data: m.deduplicationRecords.map((d) => ({ ...d, memoryId: id })) });
-        if (m.validation) {
-          await tx.validationStatus.create({ data: { ...m.validation.row, memoryId: id, results: { createMany: { data: m.validation.results } } } });
-        }
-      }
-      if (contexts.length) await tx.emotionalContext.createMany({ data: contexts });
-      if (dynamics.length) await tx.relationshipDynamics.createMany({ data: dynamics });
-      if (quality.length) await tx.qualityMetrics.createMany({ data: quality });
-      if (analyses.length) await tx.analysisMetadata.createMany({ data: analyses });
-      const onMessage = (r: { messageExternalId?: string | null }) => (r.messageExternalId ? messageIds.get(r.messageExternalId) : undefined);
-      if (conversationId && memoryScores.length) {
-        await tx.moodScore.createMany({ data: memoryScores.map((s) => ({ ...s.row, conversationId: conversationId!, messageId: onMessage(s) })) });
-      }
-      if (conversationId && memoryPoints.length) {
-        await tx.turningPoint.createMany({ data: memoryPoints.map((p) => ({ ...p.row, conversationId: conversationId!, messageId: onMessage(p) })) });
-      }
-      result.moodScores.stored += memoryScores.length;
-      result.turningPoints.stored += memoryPoints.length;
-      result.moodScores.alreadyThere += data.memories.filter((m) => held.has(m.externalId)).reduce((n, m) => n + m.moodScores.length, 0);
-      result.turningPoints.alreadyThere += data.memories.filter((m) => held.has(m.externalId)).reduce((n, m) => n + m.turningPoints.length, 0);
 
-      // Mood scores: the same participant, time and score is the same score.
-      if (conversationId && data.moodScores.length) {
-        const existing = await tx.moodScore.findMany({
-          where: { conversationId, measuredAt: { in: data.moodScores.map((s) => s.row.measuredAt) } },
-          select: { participant: true, measuredAt: true, score: true },
-        });
-        const key = (s: { participant: string | null; measuredAt: Date; score: number }) => `${s.participant ?? ""}\u0000${s.measuredAt.getTime()}\u0000${s.score}`;
-        const seen = new Set(existing.map(key));
-        const toStore = data.moodScores.filter((s) => !seen.has(key(s.row)) && (seen.add(key(s.row)), true));
-        result.moodScores.stored += toStore.length;
-        result.moodScores.alreadyThere += data.moodScores.length - toStore.length;
-        if (toStore.length) {
-          await tx.moodScore.createMany({ data: toStore.map((s) => ({ ...s.row, conversationId: conversationId!, messageId: onMessage(s) })) });
-        }
-        memoryScores.push(...toStore);
+/**
+ * Inside the caller's transaction, after it took recordLockKeys: stores what the viewer does not hold
+ * yet. Everything it decides on is read here, under those locks and the conversation's row lock, so
+ * two imports of the same records at once store each once (the second finds what the first stored).
+ */
+export async function importRecordsIn(tx: Prisma.TransactionClient, context: Context, data: Prepared, vectorOf: Map<string, number[]>): Promise<RecordsResult> {
+  const viewerId = context.viewer.id;
+  const result = noRecords();
+  const held = new Set(
+    (
+      await tx.memory.findMany({ where: { userId: viewerId, externalId: { in: data.memories.map((m) => m.externalId) } }, select: { externalId: true } })
+    ).map((m) => m.externalId),
+  );
+  const fresh = data.memories.filter((m) => !held.has(m.externalId));
+  // A memory deleted for good since the vectors were computed is new again: embedded here (rare).
+  const unembedded = fresh.filter((m) => !vectorOf.has(m.externalId));
+  const late = await embedContents(context, unembedded.map((m) => m.row.content));
+  unembedded.forEach((m, i) => vectorOf.set(m.externalId, late[i]));
+  let conversationId: string | null = null;
+  if (data.conversationExternalId) {
+    const conversation = await tx.conversation.findUnique({
+      where: { userId_externalId: { userId: viewerId, externalId: data.conversationExternalId } },
+      select: { id: true },
+    });
+    if (!conversation) throw notFound("Conversation", data.conversationExternalId);
+    conversationId = conversation.id;
+    // What the conversation holds decides what is stored (mood series re-linked, turning points and its own
+    // records matched): one import at a time per conversation, like recordMoodScore.
+    if (!(await lockOwnConversation(tx, viewerId, conversationId))) throw notFound("Conversation", data.conversationExternalId);
+  }
+  const messageIds = await messagesByExternalId(
+    tx,
+    conversationId,
+    new Set([
+      ...data.memories.flatMap((m) => [
+        ...m.sourceMessageExternalIds,
+        ...[...m.moodScores, ...m.turningPoints].flatMap((r) => (r.messageExternalId ? [r.messageExternalId] : [])),
+      ]),
+      ...data.moodScores.flatMap((s) => (s.messageExternalId ? [s.messageExternalId] : [])),
+      ...data.turningPoints.flatMap((p) => (p.messageExternalId ? [p.messageExternalId] : [])),
+      ...data.messageContexts.map((c) => c.messageExternalId),
+    ]),
+  );
+
+  // Memories, and everything recorded about each new one.
+  result.memories.alreadyThere = data.memories.length - fresh.length;
+  const created = fresh.length
+    ? await tx.memory.createManyAndReturn({
+        data: fresh.map((m) => ({
+          ...m.row,
+          externalId: m.externalId,
+          userId: viewerId,
+          conversationId: conversationId ?? undefined,
+          sourceMessageIds: m.sourceMessageExternalIds.map((x) => messageIds.get(x)!),
+        })),
+        select: { id: true },
+      })
+    : [];
+  result.memories.stored = created.length;
+  const contexts: Prisma.EmotionalContextCreateManyInput[] = [];
+  const dynamics: Prisma.RelationshipDynamicsCreateManyInput[] = [];
+  const quality: Prisma.QualityMetricsCreateManyInput[] = [];
+  const analyses: Prisma.AnalysisMetadataCreateManyInput[] = [];
+  const memoryScores = fresh.flatMap((m) => m.moodScores);
+  const memoryPoints = fresh.flatMap((m) => m.turningPoints);
+  for (const [i, { id }] of created.entries()) {
+    const m = fresh[i];
+    await setMemoryEmbedding(tx, id, vectorOf.get(m.externalId)!, context.embedder.model);
+    if (m.emotionalContext) contexts.push({ ...m.emotionalContext, memoryId: id });
+    for (const d of m.relationshipDynamics) dynamics.push({ ...d, memoryId: id, conversationId });
+    if (m.qualityMetrics) quality.push({ ...m.qualityMetrics, memoryId: id });
+    for (const a of m.analyses) analyses.push({ ...a, memoryId: id });
+    if (m.deduplicationRecords.length) await tx.deduplicationRecord.createMany({ data: m.deduplicationRecords.map((d) => ({ ...d, memoryId: id })) });
+    if (m.validation) {
+      await tx.validationStatus.create({ data: { ...m.validation.row, memoryId: id, results: { createMany: { data: m.validation.results } } } });
+    }
+  }
+  if (contexts.length) await tx.emotionalContext.createMany({ data: contexts });
+  if (dynamics.length) await tx.relationshipDynamics.createMany({ data: dynamics });
+  if (quality.length) await tx.qualityMetrics.createMany({ data: quality });
+  if (analyses.length) await tx.analysisMetadata.createMany({ data: analyses });
+  const onMessage = (r: { messageExternalId?: string | null }) => (r.messageExternalId ? messageIds.get(r.messageExternalId) : undefined);
+  if (conversationId && memoryScores.length) {
+    await tx.moodScore.createMany({ data: memoryScores.map((s) => ({ ...s.row, conversationId: conversationId!, messageId: onMessage(s) })) });
+  }
+  if (conversationId && memoryPoints.length) {
+    await tx.turningPoint.createMany({ data: memoryPoints.map((p) => ({ ...p.row, conversationId: conversationId!, messageId: onMessage(p) })) });
+  }
+  result.moodScores.stored += memoryScores.length;
+  result.turningPoints.stored += memoryPoints.length;
+  result.moodScores.alreadyThere += data.memories.filter((m) => held.has(m.externalId)).reduce((n, m) => n + m.moodScores.length, 0);
+  result.turningPoints.alreadyThere += data.memories.filter((m) => held.has(m.externalId)).reduce((n, m) => n + m.turningPoints.length, 0);
+
+  // Mood scores: the same participant, time and score is the same score.
+  if (conversationId && data.moodScores.length) {
+    const existing = await tx.moodScore.findMany({
+      where: { conversationId, measuredAt: { in: data.moodScores.map((s) => s.row.measuredAt) } },
+      select: { participant: true, measuredAt: true, score: true },
+    });
+    const key = (s: { participant: string | null; measuredAt: Date; score: number }) => `${s.participant ?? ""}\u0000${s.measuredAt.getTime()}\u0000${s.score}`;
+    const seen = new Set(existing.map(key));
+    const toStore = data.moodScores.filter((s) => !seen.has(key(s.row)) && (seen.add(key(s.row)), true));
+    result.moodScores.stored += toStore.length;
+    result.moodScores.alreadyThere += data.moodScores.length - toStore.length;
+    if (toStore.length) {
+      await tx.moodScore.createMany({ data: toStore.map((s) => ({ ...s.row, conversationId: conversationId!, messageId: onMessage(s) })) });
+    }
+    memoryScores.push(...toStore);
+  }
+  if (conversationId && memoryScores.length) await relinkDeltas(tx, conversationId, new Set(memoryScores.map((s) => s.row.participant)));
+
+  // Turning points: the same type at the same time is the same moment.
+  if (conversationId && data.turningPoints.length) {
+    const existing = await tx.turningPoint.findMany({
+      where: { conversationId, occurredAt: { in: data.turningPoints.map((p) => p.row.occurredAt) } },
+      select: { type: true, occurredAt: true },
+    });
+    const key = (p: { type: string; occurredAt: Date }) => `${p.type}\u0000${p.occurredAt.getTime()}`;
+    const seen = new Set(existing.map(key));
+    const toStore = data.turningPoints.filter((p) => !seen.has(key(p.row)) && (seen.add(key(p.row)), true));
+    result.turningPoints.stored += toStore.length;
+    result.turningPoints.alreadyThere += data.turningPoints.length - toStore.length;
+    if (toStore.length) {
+      await tx.turningPoint.createMany({ data: toStore.map((p) => ({ ...p.row, conversationId: conversationId!, messageId: onMessage(p) })) });
+    }
+  }
+
+  if (conversationId) await importConversationRecords(tx, conversationId, data, messageIds, result.conversationRecords);
+
+  // Clusters by name, members by their memory's externalId (of this call or an earlier one). The
+  // members are locked FOR SHARE and the clusters found FOR SHARE, as addToCluster does: a merge or a
+  // deletion waits, so no membership is left on a memory merged away meanwhile.
+  if (data.clusters.length) {
+    const memberIds = [...new Set(data.clusters.flatMap((c) => c.members.map((m) => m.memoryExternalId)))];
+    const memories = memberIds.length
+      ? await tx.$queryRaw<{ id: string; external_id: string; deleted: boolean }[]>`
+          SELECT id, external_id, deleted_at IS NOT NULL AS deleted FROM memories
+           WHERE user_id = ${viewerId} AND external_id = ANY(${memberIds}::text[]) ORDER BY id FOR SHARE`
+      : [];
+    const memoryOf = new Map(memories.map((m) => [m.external_id, m]));
+    const missing = memberIds.find((x) => !memoryOf.has(x));
+    if (missing) throw badInput(`you hold no memory with externalId "${missing}"`, "input.clusters");
+    const names = data.clusters.map((c) => c.row.name);
+    const existing = new Map(
+      (
+        await tx.$queryRaw<{ id: string; name: string }[]>`
+          SELECT id, name FROM memory_clusters WHERE user_id = ${viewerId} AND name = ANY(${names}::text[]) ORDER BY id FOR SHARE`
+      ).map((c) => [c.name, c.id]),
+    );
+    for (const c of data.clusters) {
+      let clusterId = existing.get(c.row.name);
+      if (clusterId) result.clusters.alreadyThere++;
+      else {
+        clusterId = (await tx.memoryCluster.create({ data: { ...c.row, userId: viewerId }, select: { id: true } })).id;
+        result.clusters.stored++;
       }
-      if (conversationId && memoryScores.length) await relinkDeltas(tx, conversationId, new Set(memoryScores.map((s) => s.row.participant)));
-
-      // Turning points: the same type at the same time is the same moment.
-      if (conversationId && data.turningPoints.length) {
-        const existing = await tx.turningPoint.findMany({
-          where: { conversationId, occurredAt: { in: data.turningPoints.map((p) => p.row.occurredAt) } },
-          select: { type: true, occurredAt: true },
-        });
-        const key = (p: { type: string; occurredAt: Date }) => `${p.type}\u0000${p.occurredAt.getTime()}`;
-        const seen = new Set(existing.map(key));
-        const toStore = data.turningPoints.filter((p) => !seen.has(key(p.row)) && (seen.add(key(p.row)), true));
-        result.turningPoints.stored += toStore.length;
-        result.turningPoints.alreadyThere += data.turningPoints.length - toStore.length;
-        if (toStore.length) {
-          await tx.turningPoint.createMany({ data: toStore.map((p) => ({ ...p.row, conversationId: conversationId!, messageId: onMessage(p) })) });
-        }
-      }
-
-      if (conversationId) await importConversationRecords(tx, conversationId, data, messageIds, result.conversationRecords);
-
-      // Clusters by name, members by their memory's externalId (of this call or an earlier one).
-      if (data.clusters.length) {
-        const memberIds = [...new Set(data.clusters.flatMap((c) => c.members.map((m) => m.memoryExternalId)))];
-        const memories = await tx.memory.findMany({ where: { userId: viewerId, externalId: { in: memberIds } }, select: { id: true, externalId: true } });
-        const memoryIds = new Map(memories.map((m) => [m.externalId!, m.id]));
-        const missing = memberIds.find((x) => !memoryIds.has(x));
-        if (missing) throw badInput(`you hold no memory with externalId "${missing}"`, "input.clusters");
-        const names = data.clusters.map((c) => c.row.name);
-        const existing = new Map(
-          (await tx.memoryCluster.findMany({ where: { userId: viewerId, name: { in: names } }, select: { id: true, name: true } })).map((c) => [c.name, c.id]),
-        );
-        for (const c of data.clusters) {
-          let clusterId = existing.get(c.row.name);
-          if (clusterId) result.clusters.alreadyThere++;
-          else {
-            clusterId = (await tx.memoryCluster.create({ data: { ...c.row, userId: viewerId }, select: { id: true } })).id;
-            result.clusters.stored++;
-          }
-          const { count } = await tx.clusterMembership.createMany({
-            data: c.members.map((m) => ({ clusterId, memoryId: memoryIds.get(m.memoryExternalId)!, score: m.score, metadata: m.metadata, addedAt: m.addedAt })),
+      // A member merged into another or deleted since an earlier import keeps its cluster through the kept memory.
+      const live = c.members.filter((m) => !memoryOf.get(m.memoryExternalId)!.deleted);
+      const { count } = live.length
+        ? await tx.clusterMembership.createMany({
+            data: live.map((m) => ({ clusterId, memoryId: memoryOf.get(m.memoryExternalId)!.id, score: m.score, metadata: m.metadata, addedAt: m.addedAt })),
             skipDuplicates: true,
-          });
-          result.clusterMembers.stored += count;
-          result.clusterMembers.alreadyThere += c.members.length - count;
-        }
-      }
+          })
+        : { count: 0 };
+      result.clusterMembers.stored += count;
+      result.clusterMembers.alreadyThere += c.members.length - count;
+    }
+  }
+  return result;
+}
+
+async function importRecords(context: Context, input: RecordsInput): Promise<RecordsResult> {
+  const data = prepareRecords(input);
+  const vectors = await embedNewMemories(context, [data]);
+  return retryingTransaction(
+    context.prisma,
+    async (tx) => {
+      await lockKeys(tx, recordLockKeys(context.viewer.id, [data]));
+      return importRecordsIn(tx, context, data, new Map(vectors));
     },
     { timeout: 120_000, maxWait: 30_000 },
   );
-  return result;
 }
 
 builder.mutationField("importMemoryRecords", (t) =>

@@ -7,9 +7,9 @@ import { checkVector, similarityOf, vectorScore, type DistanceMetric } from "../
 import { checkModelSize } from "../../search/stored.ts";
 import { DistanceMetricEnum } from "../search/metric.ts";
 import { decodeId, requireOwned } from "../ids.ts";
-import { DateTimeRange, checkRange, checkText, dateRange, orderWithTieBreak } from "../inputs.ts";
+import { DateTimeRange, MAX_PATTERN_LENGTH, MAX_TEXT_MATCHES, checkPattern, checkRange, checkText, dateRange, orderWithTieBreak } from "../inputs.ts";
 import { MemoryRef } from "./types.ts";
-import { memoryEmbedding, nearestMemories } from "./sql.ts";
+import { memoryEmbedding, memoryIdsContaining, nearestMemories } from "./sql.ts";
 
 const FloatRange = builder.inputType("FloatRange", {
   description: "An inclusive numeric range; either end may be left open.",
@@ -24,7 +24,9 @@ const MemoryFilter = builder.inputType("MemoryFilter", {
     importance: t.field({ type: FloatRange }),
     clusterId: t.id({ description: "Members of this cluster." }),
     conversationId: t.id(),
-    contains: t.string({ description: "Case-insensitive text in the content or summary." }),
+    contains: t.string({
+      description: `Case-insensitive text in the content or summary (at most ${MAX_PATTERN_LENGTH} characters, taken literally); at most ${MAX_TEXT_MATCHES.toLocaleString("en")} matching memories are considered.`,
+    }),
     createdAt: t.field({ type: DateTimeRange }),
     lastAccessedAt: t.field({ type: DateTimeRange }),
   }),
@@ -36,7 +38,8 @@ const MemoryOrder = builder.prismaOrderBy("Memory", {
   fields: { importance: true, createdAt: true, updatedAt: true, lastAccessedAt: true, accessCount: true, kind: true },
 });
 
-function memoryWhere(filter: typeof MemoryFilter.$inferInput | null | undefined, includeDeleted: boolean, userId: string): Prisma.MemoryWhereInput {
+async function memoryWhere(filter: typeof MemoryFilter.$inferInput | null | undefined, includeDeleted: boolean, context: Context): Promise<Prisma.MemoryWhereInput> {
+  const userId = context.viewer.id;
   const where: Prisma.MemoryWhereInput = { userId, ...(includeDeleted ? {} : { deletedAt: null }) };
   if (!filter) return where;
   const and: Prisma.MemoryWhereInput[] = [];
@@ -51,8 +54,9 @@ function memoryWhere(filter: typeof MemoryFilter.$inferInput | null | undefined,
   if (filter.clusterId) and.push({ clusterMemberships: { some: { clusterId: decodeId(filter.clusterId, "MemoryCluster", "filter.clusterId") } } });
   if (filter.conversationId) where.conversationId = decodeId(filter.conversationId, "Conversation", "filter.conversationId");
   if (filter.contains) {
-    const text = checkText(filter.contains, "filter.contains", { maxLength: 1000 })!;
-    and.push({ OR: [{ content: { contains: text, mode: "insensitive" } }, { summary: { contains: text, mode: "insensitive" } }] });
+    const text = checkPattern(filter.contains, "filter.contains");
+    const conversationId = where.conversationId as string | undefined;
+    and.push({ id: { in: await memoryIdsContaining(context.prisma, userId, text, { includeDeleted, conversationId }, MAX_TEXT_MATCHES) } });
   }
   const createdAt = dateRange(filter.createdAt, "filter.createdAt");
   if (createdAt) where.createdAt = createdAt;
@@ -72,13 +76,13 @@ builder.queryField("memories", (t) =>
       orderBy: t.arg({ type: [MemoryOrder] }),
       includeDeleted: t.arg.boolean({ defaultValue: false }),
     },
-    resolve: (query, _root, args, context) =>
+    resolve: async (query, _root, args, context) =>
       context.prisma.memory.findMany({
         ...query,
-        where: memoryWhere(args.filter, args.includeDeleted ?? false, context.viewer.id),
+        where: await memoryWhere(args.filter, args.includeDeleted ?? false, context),
         orderBy: orderWithTieBreak(args.orderBy, { createdAt: "desc" }),
       }),
-    totalCount: (_root, args, context) => context.prisma.memory.count({ where: memoryWhere(args.filter, args.includeDeleted ?? false, context.viewer.id) }),
+    totalCount: async (_root, args, context) => context.prisma.memory.count({ where: await memoryWhere(args.filter, args.includeDeleted ?? false, context) }),
   }),
 );
 

@@ -1,5 +1,6 @@
 // Raw SQL for memories: writing vectors and finding neighbours. Tagged templates only; every
 // statement is limited to the viewer's rows.
+import { Prisma } from "../../generated/prisma/client.ts";
 import type { PrismaClient } from "../../db/database.ts";
 import { toSql, type DistanceMetric } from "../../search/vectors.ts";
 import { nearest, type SearchTuning } from "../../search/nearest.ts";
@@ -29,4 +30,25 @@ export async function nearestMemories(
   tuning?: SearchTuning,
 ): Promise<{ id: string; distance: number }[]> {
   return nearest(db, "MEMORY", { userId }, { vector, metric, model, limit, excludeId }, tuning);
+}
+
+/**
+ * The viewer's memories whose content or summary holds `text`, ignoring case, at most `limit`:
+ * strpos rather than ILIKE, as messageIdsContaining (conversations/sql.ts) says why.
+ */
+export async function memoryIdsContaining(
+  db: Sql,
+  userId: string,
+  text: string,
+  { includeDeleted, conversationId }: { includeDeleted: boolean; conversationId?: string },
+  limit: number,
+): Promise<string[]> {
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    SELECT id FROM memories
+     WHERE user_id = ${userId}
+       ${includeDeleted ? Prisma.empty : Prisma.sql`AND deleted_at IS NULL`}
+       ${conversationId ? Prisma.sql`AND conversation_id = ${conversationId}` : Prisma.empty}
+       AND (strpos(lower(content), lower(${text})) > 0 OR strpos(lower(coalesce(summary, '')), lower(${text})) > 0)
+     LIMIT ${limit}`;
+  return rows.map((row) => row.id);
 }
