@@ -92,11 +92,11 @@ export async function messageIdsMatching(prisma: PrismaClient, userId: string, q
  * by lower() on both sides, as ILIKE does; `%` and `_` are plain characters.
  */
 export async function messageIdsContaining(prisma: PrismaClient, userId: string, text: string, conversationId: string | undefined, limit: number): Promise<string[]> {
-  const rows = await prisma.$queryRaw<{ id: string }[]>`
+  const rows = await ownedQuery(prisma, userId)<{ id: string }>`
     SELECT m.id
       FROM messages m
       JOIN conversations c ON c.id = m.conversation_id
-     WHERE c.user_id = ${userId}
+     WHERE ${owner("c")}
        ${conversationId ? Prisma.sql`AND m.conversation_id = ${conversationId}` : Prisma.empty}
        AND strpos(lower(m.content), lower(${text})) > 0
      LIMIT ${limit}`;

@@ -2,6 +2,7 @@
 // statement is limited to the viewer's rows.
 import { Prisma } from "../../generated/prisma/client.ts";
 import type { PrismaClient } from "../../db/database.ts";
+import { ownedQuery, owner } from "../../auth/viewer-client.ts";
 import { toSql, type DistanceMetric } from "../../search/vectors.ts";
 import { nearest, type SearchTuning } from "../../search/nearest.ts";
 
@@ -43,9 +44,9 @@ export async function memoryIdsContaining(
   { includeDeleted, conversationId }: { includeDeleted: boolean; conversationId?: string },
   limit: number,
 ): Promise<string[]> {
-  const rows = await db.$queryRaw<{ id: string }[]>`
+  const rows = await ownedQuery(db, userId)<{ id: string }>`
     SELECT id FROM memories
-     WHERE user_id = ${userId}
+     WHERE ${owner()}
        ${includeDeleted ? Prisma.empty : Prisma.sql`AND deleted_at IS NULL`}
        ${conversationId ? Prisma.sql`AND conversation_id = ${conversationId}` : Prisma.empty}
        AND (strpos(lower(content), lower(${text})) > 0 OR strpos(lower(coalesce(summary, '')), lower(${text})) > 0)
