@@ -8,10 +8,10 @@ import { DataDirInUseError } from "./db/lock.ts";
 import { seedDemoData } from "./db/seed/index.ts";
 import { createAuthenticator } from "./auth/viewer.ts";
 import { openEvents, type EventBus } from "./events/index.ts";
-import { startServer } from "./server.ts";
+import { startServer, type RunningServer } from "./server.ts";
 import { openRateLimiter, type RateLimiter } from "./server/rate-limit.ts";
 import { createEmbedder } from "./search/embedders/index.ts";
-import { createTenantIndexes } from "./search/tenant-indexes.ts";
+import { createTenantIndexes, type TenantIndexes } from "./search/tenant-indexes.ts";
 import { startBackgroundWorker, type BackgroundWorker } from "./jobs/worker.ts";
 
 let config;
@@ -26,6 +26,48 @@ try {
 }
 const logger = createLogger(config.logLevel);
 
+// A signal at any point drains whatever has started and closes the database, even mid-start-up (the
+// server answers /ready before the background worker is up): the handlers are in place before
+// anything opens, since a SIGTERM that finds no handler ends the process with the data folder open.
+let database: Database | undefined;
+let opening: Promise<Database> | undefined;
+let server: RunningServer | undefined;
+let worker: BackgroundWorker | undefined;
+let tenantIndexes: TenantIndexes | undefined;
+let events: EventBus | undefined;
+let rateLimiter: RateLimiter | undefined;
+let stopping = false;
+/** Settles when start-up has finished or stopped at a step boundary: shutdown() closes nothing in use. */
+let startupSettled!: () => void;
+const startupAtRest = new Promise<void>((resolve) => (startupSettled = resolve));
+/** Between start-up steps: once a signal came, start-up goes no further and shutdown() takes over. */
+const unlessStopping = () => {
+  if (!stopping) return undefined;
+  startupSettled();
+  return new Promise<never>(() => {});
+};
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info(`${signal}: draining requests and background jobs, closing the database`);
+  try {
+    await startupAtRest; // a step under way (opening the database, binding the port) ends first
+    // Running jobs finish their current slice and are given back; the queue keeps the rest.
+    await Promise.all([server?.close(), worker?.stop(), tenantIndexes?.close()]);
+    await events?.close();
+    await rateLimiter?.close();
+    await embedder.close?.();
+    await (database ?? (await opening?.catch(() => undefined)))?.close();
+    logger.info("stopped cleanly");
+    process.exit(0);
+  } catch (error) {
+    logger.error("shutdown failed", error);
+    process.exit(1);
+  }
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));
+
 // The embedder's model loads in its worker thread (the other core) while the database opens and the
 // server starts here. Nothing waits for it at start-up: a request or job that embeds before it is
 // loaded waits for it (a fraction of a second after the server answers).
@@ -36,14 +78,15 @@ embedder.warm?.().then(
   (error: Error) => logger.error(`embedder: ${embedder.model} did not load (${error.message}); embedding requests fail until it does, each retrying with a fresh worker`),
 );
 
-let database: Database;
 try {
-  database = await openDatabase({
+  opening = openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     statementTimeoutMs: config.statementTimeoutMs,
     log: (line) => logger.info(line),
   });
+  database = await opening;
+  await unlessStopping();
 } catch (error) {
   if (!(error instanceof DataDirInUseError)) throw error;
   logger.error(`database: ${error.message}`);
@@ -51,11 +94,12 @@ try {
 }
 logger.info(`database: ${database.kind === "pglite" ? "embedded PGlite (pgvector)" : "PostgreSQL"} at ${database.location}; migrations applied`);
 
+
 logger.info(`embedder: ${embedder.model} (${embedder.dimensions} dimensions)`);
 
-let events: EventBus;
 try {
   events = await openEvents(config, logger);
+  await unlessStopping();
 } catch (error) {
   logger.error(`subscription events: ${(error as Error).message}`);
   await database.close();
@@ -63,9 +107,9 @@ try {
 }
 logger.info(`subscription events: ${events.description}`);
 
-let rateLimiter: RateLimiter | undefined;
 try {
   rateLimiter = await openRateLimiter(config, logger);
+  await unlessStopping();
 } catch (error) {
   logger.error(`rate limits: ${(error as Error).message}`);
   await events.close();
@@ -81,15 +125,16 @@ if (config.seed) {
     ...(config.auth.mode === "local" ? { localUser: config.auth.localUser } : {}),
   });
   logger.info(created ? "demo data loaded (THREADLINE_SEED)" : "demo data already present (THREADLINE_SEED): nothing added");
+  await unlessStopping();
 }
 
 // On PostgreSQL, users with many vectors of a size get an HNSW index of their own, built in the background.
-const tenantIndexes =
+tenantIndexes =
   database.url && config.tenantIndex.minRows > 0
     ? createTenantIndexes({ databaseUrl: database.url, minRows: config.tenantIndex.minRows, workMem: config.tenantIndex.workMem, logger })
     : undefined;
 
-const server = await startServer(
+server = await startServer(
   {
     config,
     prisma: database.prisma,
@@ -102,11 +147,12 @@ const server = await startServer(
   },
   { host: config.host, port: config.port },
 );
+await unlessStopping();
 
 // Messages are chunked and embedded after they are written, never inside the request.
-let worker: BackgroundWorker | undefined;
-if (config.background.enabled) {
+if (config.background.enabled && !stopping) {
   worker = await startBackgroundWorker({ prisma: database.prisma, embedder, config: config.background, logger, events: events.pubsub });
+  await unlessStopping();
   logger.info(`background embedding: on (${config.background.concurrency} at a time, with ${embedder.model})`);
 } else {
   logger.warn("background embedding: off (THREADLINE_BACKGROUND_EMBEDDING=0): new messages wait in the queue for an instance that has it on");
@@ -127,30 +173,9 @@ if (config.auth.mode === "local") {
   }
 }
 logger.info(`Threadline ready: ${server.url} (GraphiQL in a browser; WebSocket and SSE subscriptions on the same path)`);
+startupSettled();
 if (config.persistedOperations) {
   const { size, only } = config.persistedOperations;
   logger.info(`persisted operations: ${size} known; ${only ? "ONLY these run (PERSISTED_OPERATIONS_ONLY)" : "other operations run too"}`);
 }
 if (config.metricsPath) logger.info(`Prometheus metrics: ${server.url.replace(/\/graphql$/, config.metricsPath)}`);
-
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  logger.info(`${signal}: draining requests and background jobs, closing the database`);
-  try {
-    // Running jobs finish their current slice and are given back; the queue keeps the rest.
-    await Promise.all([server.close(), worker?.stop(), tenantIndexes?.close()]);
-    await events.close();
-    await rateLimiter?.close();
-    await embedder.close?.();
-    await database.close();
-    logger.info("stopped cleanly");
-    process.exit(0);
-  } catch (error) {
-    logger.error("shutdown failed", error);
-    process.exit(1);
-  }
-}
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -94,6 +94,30 @@ describe("server process", () => {
     expect(fs.existsSync(path.join(dataDir, "threadline.pid"))).toBe(false);
   }, 120_000);
 
+  it("drains and gives the data folder back on a SIGTERM that arrives while it is still starting", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", THREADLINE_DATA_DIR: dataDir, THREADLINE_EMBEDDER: "hashing" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+    await new Promise<void>((resolve) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        // The database is open; the server, the worker and the rest are not up yet.
+        if (/migrations applied/.test(output)) {
+          child.kill("SIGTERM");
+          resolve();
+        }
+      };
+      child.stdout.on("data", onData);
+      child.stderr.on("data", onData);
+    });
+    expect(await exited, output).toEqual({ code: 0, signal: null });
+    expect(output).toMatch(/SIGTERM: draining[\s\S]*stopped cleanly/);
+    expect(fs.existsSync(path.join(dataDir, "threadline.pid"))).toBe(false);
+  }, 120_000);
+
   it("refuses to start in production without authentication", async () => {
     await expect(start({ NODE_ENV: "production" })).rejects.toThrow(/exited with 78[\s\S]*AUTH_JWKS_URL or AUTH_JWT_SECRET/);
     await expect(start({ NODE_ENV: "production", AUTH_JWKS_URL: "ftp://issuer.test/keys" })).rejects.toThrow(/exited with 78[\s\S]*AUTH_JWKS_URL must be an http/);
