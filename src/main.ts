@@ -1,5 +1,6 @@
 // `npm start`: configuration from the environment (and .env), the database with migrations applied,
 // optional demo data, the server; SIGTERM/SIGINT drain requests and close the database cleanly.
+import v8 from "node:v8";
 import "dotenv/config";
 import { ConfigError, loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
@@ -26,6 +27,14 @@ try {
 }
 const logger = createLogger(config.logLevel);
 
+// V8 optimises a WebAssembly function once it has run for a while ("tiering budget"). Booting the
+// embedded PostgreSQL runs thousands of functions a few times each, and optimising them at the default
+// budget cost ~0.5 s of CPU on a warm start (docs/BENCHMARKS.md). Start-up raises the budget tenfold;
+// once the server answers, V8's default applies again (a function already running under the raised
+// budget returns to the default at its next tier-up check, within seconds under load).
+const WASM_TIERING_BUDGET = 1_800_000; // V8's default (Node 20–24)
+v8.setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET * 10}`);
+
 // A signal at any point drains whatever has started and closes the database, even mid-start-up (the
 // server answers /ready before the background worker is up): the handlers are in place before
 // anything opens, since a SIGTERM that finds no handler ends the process with the data folder open.
@@ -44,6 +53,8 @@ const startupAtRest = new Promise<void>((resolve) => (startupSettled = resolve))
 const unlessStopping = () => {
   if (!stopping) return undefined;
   startupSettled();
+v8.setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`);
+warmEmbedder();
   return new Promise<never>(() => {});
 };
 async function shutdown(signal: string) {
@@ -68,12 +79,13 @@ async function shutdown(signal: string) {
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
 
-// The embedder's model loads in its worker thread (the other core) while the database opens and the
-// server starts here. Nothing waits for it at start-up: a request or job that embeds before it is
-// loaded waits for it (a fraction of a second after the server answers).
+// The embedder's model loads in its worker thread once the server answers (loading it meanwhile took
+// the second core from start-up's own work). A request or job that embeds before then starts it at once
+// and waits for it (about half a second).
 const embedder = createEmbedder(config.embedder);
 const warmingSince = performance.now();
-embedder.warm?.().then(
+const warmEmbedder = () =>
+  embedder.warm?.().then(
   () => logger.info(`embedder: ${embedder.model} loaded in its worker thread (${Math.round(performance.now() - warmingSince)} ms after start-up began)`),
   (error: Error) => logger.error(`embedder: ${embedder.model} did not load (${error.message}); embedding requests fail until it does, each retrying with a fresh worker`),
 );
