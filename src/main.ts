@@ -42,6 +42,7 @@ let database: Database | undefined;
 let opening: Promise<Database> | undefined;
 let server: RunningServer | undefined;
 let worker: BackgroundWorker | undefined;
+let workerStarting: Promise<void> | undefined;
 let tenantIndexes: TenantIndexes | undefined;
 let events: EventBus | undefined;
 let rateLimiter: RateLimiter | undefined;
@@ -53,8 +54,6 @@ const startupAtRest = new Promise<void>((resolve) => (startupSettled = resolve))
 const unlessStopping = () => {
   if (!stopping) return undefined;
   startupSettled();
-v8.setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`);
-warmEmbedder();
   return new Promise<never>(() => {});
 };
 async function shutdown(signal: string) {
@@ -63,6 +62,7 @@ async function shutdown(signal: string) {
   logger.info(`${signal}: draining requests and background jobs, closing the database`);
   try {
     await startupAtRest; // a step under way (opening the database, binding the port) ends first
+    await workerStarting;
     // Running jobs finish their current slice and are given back; the queue keeps the rest.
     await Promise.all([server?.close(), worker?.stop(), tenantIndexes?.close()]);
     await events?.close();
@@ -161,15 +161,6 @@ server = await startServer(
 );
 await unlessStopping();
 
-// Messages are chunked and embedded after they are written, never inside the request.
-if (config.background.enabled && !stopping) {
-  worker = await startBackgroundWorker({ prisma: database.prisma, embedder, config: config.background, logger, events: events.pubsub });
-  await unlessStopping();
-  logger.info(`background embedding: on (${config.background.concurrency} at a time, with ${embedder.model})`);
-} else {
-  logger.warn("background embedding: off (THREADLINE_BACKGROUND_EMBEDDING=0): new messages wait in the queue for an instance that has it on");
-}
-
 if (config.auth.mode === "local") {
   const bar = "!".repeat(78);
   logger.warn(bar);
@@ -186,6 +177,31 @@ if (config.auth.mode === "local") {
 }
 logger.info(`Threadline ready: ${server.url} (GraphiQL in a browser; WebSocket and SSE subscriptions on the same path)`);
 startupSettled();
+// The server answers: V8's default WebAssembly tiering again, the model, then the background worker.
+v8.setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`);
+warmEmbedder();
+
+// Messages are chunked and embedded after they are written, never inside the request. The worker
+// starts a moment after the server answers: its first statements (what is left to embed again, the
+// first claim) would otherwise queue in front of the first requests on the embedded database's single
+// connection. Jobs wait in the queue meanwhile.
+const BACKGROUND_START_DELAY_MS = 1_000;
+if (config.background.enabled) {
+  const { pubsub } = events;
+  setTimeout(() => {
+    if (stopping) return;
+    workerStarting = startBackgroundWorker({ prisma: database.prisma, embedder, config: config.background, logger, events: pubsub }).then(
+      (started) => {
+        worker = started;
+        logger.info(`background embedding: on (${config.background.concurrency} at a time, with ${embedder.model})`);
+      },
+      (error: Error) => logger.error(`background embedding: did not start (${error.message}); new messages wait in the queue`),
+    );
+  }, BACKGROUND_START_DELAY_MS);
+} else {
+  logger.warn("background embedding: off (THREADLINE_BACKGROUND_EMBEDDING=0): new messages wait in the queue for an instance that has it on");
+}
+
 if (config.persistedOperations) {
   const { size, only } = config.persistedOperations;
   logger.info(`persisted operations: ${size} known; ${only ? "ONLY these run (PERSISTED_OPERATIONS_ONLY)" : "other operations run too"}`);
