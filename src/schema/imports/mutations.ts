@@ -127,6 +127,19 @@ async function importInto(tx: Prisma.TransactionClient, viewerId: string, input:
   return { id, created: !existing, toolUses, ...result };
 }
 
+/** After the commit: subscribers hear of the new messages, and the client gets what one conversation's import did. */
+function importedConversation(context: Context, imported: Awaited<ReturnType<typeof importInto>>, skipped: ImportedResult["skipped"] = []): ImportedResult {
+  publishMessagesAdded(context, imported.id, imported.messageIds);
+  return {
+    conversationIds: [imported.id],
+    created: imported.created ? 1 : 0,
+    inserted: imported.messageIds.length,
+    duplicates: imported.duplicates,
+    toolUses: imported.toolUses,
+    skipped,
+  };
+}
+
 async function importConversationBatch(context: Context, input: ConversationImport): Promise<ImportedResult> {
   const prepared = prepareMessages(input.messages, { fieldOf: (i) => `input.messages[${i}]` });
   const externalId = conversationRow(input).externalId;
@@ -138,15 +151,7 @@ async function importConversationBatch(context: Context, input: ConversationImpo
     },
     BATCH_TRANSACTION,
   );
-  publishMessagesAdded(context, result.id, result.messageIds);
-  return {
-    conversationIds: [result.id],
-    created: result.created ? 1 : 0,
-    inserted: result.messageIds.length,
-    duplicates: result.duplicates,
-    toolUses: result.toolUses,
-    skipped: [],
-  };
+  return importedConversation(context, result);
 }
 
 builder.mutationField("importConversation", (t) =>
@@ -281,16 +286,8 @@ async function importSqliteFile(context: Context, content: string, name: string,
     },
     { timeout: 120_000, maxWait: 30_000 },
   );
-  publishMessagesAdded(context, imported.id, imported.messageIds);
-  return {
-    conversationIds: [imported.id],
-    created: imported.created ? 1 : 0,
-    inserted: imported.messageIds.length,
-    duplicates: imported.duplicates,
-    toolUses: imported.toolUses,
-    skipped: Object.entries(file.skipped).map(([reason, count]) => ({ reason, count })),
-    records: sumCounts(records),
-  };
+  const skipped = Object.entries(file.skipped).map(([reason, count]) => ({ reason, count }));
+  return { ...importedConversation(context, imported, skipped), records: sumCounts(records) };
 }
 
 async function importFile(context: Context, format: keyof typeof TEXT_FORMATS, content: string, name: string): Promise<ImportedResult> {
