@@ -87,11 +87,21 @@ export function ownedExecute(db: Pick<PrismaClient, "$executeRaw">, viewerId: st
 
 /** The statement as Prisma.Sql, each owner() replaced by its condition; throws when there is none. */
 export function ownedSql(viewerId: string, strings: readonly string[], values: readonly unknown[]): Prisma.Sql {
-  if (!values.some(isOwner)) throw new Error("A raw statement on the viewer's data must bind the viewer: put ${owner()} in its WHERE");
-  const bound = values.map((value) =>
+  return ownedStatement(viewerId, Prisma.sql(strings, ...values));
+}
+
+/**
+ * A statement composed of fragments (`Prisma.sql` pieces that put `${owner("v")}` where the owner
+ * belongs, as the vector search does), bound to the viewer: each owner() becomes `v.user_id = <id>`,
+ * a plain equality with a parameter, the text the planner and the users' own partial indexes match.
+ * Prisma flattens nested fragments, so an owner() anywhere in them counts; none at all throws.
+ */
+export function ownedStatement(viewerId: string, statement: Prisma.Sql): Prisma.Sql {
+  if (!statement.values.some(isOwner)) throw new Error("A raw statement on the viewer's data must bind the viewer: put ${owner()} in its WHERE");
+  const bound = statement.values.map((value) =>
     isOwner(value) ? Prisma.sql`${Prisma.raw(value[OWNER] === null ? "user_id" : `${assertAlias(value[OWNER])}.user_id`)} = ${viewerId}` : value,
   );
-  return Prisma.sql(strings, ...bound);
+  return Prisma.sql(statement.strings, ...bound);
 }
 
 function assertAlias(alias: string): string {

@@ -3,9 +3,10 @@
 // Messages go in slices; each slice is one transaction that writes its chunks and records the job's
 // progress together, so a worker killed between slices loses nothing and a retry redoes at most one
 // slice (its chunks are replaced whole, never doubled). Messages deleted meanwhile are skipped.
+import { Prisma } from "../generated/prisma/client.ts";
 import type { PrismaClient } from "../db/database.ts";
 import type { Embedder } from "../search/embedders/index.ts";
-import { toSql } from "../search/vectors.ts";
+import { storeVectorFrom, toSql } from "../search/vectors.ts";
 import { chunkText } from "./chunking.ts";
 import { completeJob, recordProgress, type Job } from "./queue.ts";
 
@@ -56,7 +57,7 @@ export async function embedMessages(job: Job<{ messageIds: string[] }>, { prisma
         });
         await tx.$executeRaw`
           UPDATE conversation_chunks AS ch
-             SET embedding = v.embedding::vector, embedding_model = ${embedder.model}, embedding_dimensions = ${embedder.dimensions}
+             SET ${storeVectorFrom("embedding", Prisma.sql`v.embedding`, embedder.model, embedder.dimensions)}
             FROM (SELECT unnest(${chunks.map((c) => c.message.id)}::text[]) AS message_id,
                          unnest(${chunks.map((c) => c.chunkIndex)}::int[]) AS chunk_index,
                          unnest(${vectors.map((v) => toSql(v))}::text[]) AS embedding) AS v

@@ -25,13 +25,19 @@ export interface Job<P = unknown> {
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
-/** In the writer's transaction: new messages to chunk and embed. One statement. */
-export async function enqueueMessageEmbedding(tx: Db, userId: string, conversationId: string, messageIds: readonly string[]) {
+/**
+ * In the writer's transaction: new messages to chunk and embed. One statement.
+ *
+ * The writer's transaction is the viewer's (auth/viewer-client.ts), whose client refuses the server's
+ * tables; the queue is one of them. So the job goes in by a raw statement on the same transaction —
+ * only `$executeRaw` is asked for, so nothing else of the server's tables is reachable from here —
+ * and it is written for the viewer's own conversation: the caller locked it through the viewer's client.
+ */
+export async function enqueueMessageEmbedding(tx: Pick<PrismaClient, "$executeRaw">, userId: string, conversationId: string, messageIds: readonly string[]) {
   if (messageIds.length === 0) return;
-  await tx.backgroundJob.create({
-    data: { kind: "embed_messages", userId, conversationId, payload: { messageIds: [...messageIds] }, items: messageIds.length },
-    select: { id: true },
-  });
+  await tx.$executeRaw`
+    INSERT INTO background_jobs (kind, user_id, conversation_id, payload, items, updated_at)
+    VALUES ('embed_messages', ${userId}, ${conversationId}, ${JSON.stringify({ messageIds: [...messageIds] })}::jsonb, ${messageIds.length}, now())`;
 }
 
 export async function enqueue(db: Db, kind: JobKind, payload: Prisma.InputJsonValue, items: number) {

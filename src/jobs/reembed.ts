@@ -6,7 +6,7 @@
 import { Prisma } from "../generated/prisma/client.ts";
 import type { PrismaClient } from "../db/database.ts";
 import type { Embedder } from "../search/embedders/index.ts";
-import { toSql } from "../search/vectors.ts";
+import { storeVectorFrom, toSql } from "../search/vectors.ts";
 import { completeJob, enqueue, recordProgress, type Job } from "./queue.ts";
 import { LeaseLost, type JobContext } from "./embed-messages.ts";
 
@@ -85,7 +85,7 @@ export async function reembedStored(job: Job<ReembedPayload>, { prisma, embedder
     await prisma.$transaction(async (tx) => {
       await tx.$executeRaw`
         UPDATE ${table} AS t
-           SET embedding = v.embedding::vector, embedding_model = ${embedder.model}, embedding_dimensions = ${embedder.dimensions}
+           SET ${storeVectorFrom("embedding", Prisma.sql`v.embedding`, embedder.model, embedder.dimensions)}
           FROM (SELECT unnest(${rows.map((row) => row.id)}::text[]) AS id, unnest(${vectors.map((v) => toSql(v))}::text[]) AS embedding) AS v
          WHERE t.id = v.id AND t.embedding_model = ANY(${progress.from}::text[])`;
       if (!(await recordProgress(tx, job, progress as unknown as Prisma.InputJsonValue, left, leaseMs))) throw new LeaseLost(job);

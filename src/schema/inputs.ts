@@ -2,6 +2,10 @@
 import { builder } from "../builder.ts";
 import { apiError, badInput } from "../errors.ts";
 import { Prisma } from "../generated/prisma/client.ts";
+import type { Embedder } from "../search/embedders/index.ts";
+
+/** What an input type's `fields` callback is given: for field lists shared by two input types (create and update). */
+export type InputFieldBuilder = Parameters<Parameters<typeof builder.inputType>[1]["fields"]>[0];
 
 export const DateTimeRange = builder.inputType("DateTimeRange", {
   description: "An inclusive time range; either end may be left open.",
@@ -22,6 +26,30 @@ export function checkRange(value: number | null | undefined, field: string, min:
   if (value === null || value === undefined) return value;
   if (!Number.isFinite(value) || value < min || value > max) throw badInput(`${field} must be between ${min} and ${max}, got ${value}`, field);
   return value;
+}
+
+/** A list a write takes holds at most this many items unless its field says otherwise. */
+export const MAX_LIST = 200;
+
+/**
+ * A list input, copied (undefined when absent): at most `max` items, else BAD_USER_INPUT naming the
+ * field; with `itemLength`, each item a non-empty text of at most that many characters (naming `field[i]`).
+ */
+export function checkList<T>(list: readonly T[] | null | undefined, field: string, { max = MAX_LIST, itemLength }: { max?: number; itemLength?: number } = {}): T[] | undefined {
+  if (!list) return undefined;
+  if (list.length > max) throw badInput(`${field} may hold at most ${max} items, got ${list.length}`, field);
+  if (itemLength !== undefined) list.forEach((item, i) => checkText(item as string, `${field}[${i}]`, { maxLength: itemLength }));
+  return [...list];
+}
+
+/** The embedder's vectors for texts a client sent; its failure is the client's BAD_USER_INPUT on `field`. */
+export async function embedInput(embedder: Embedder, texts: string[], field: string): Promise<number[][]> {
+  if (texts.length === 0) return [];
+  try {
+    return await embedder.embed(texts);
+  } catch (error) {
+    throw badInput(`${field} cannot be embedded: ${error instanceof Error ? error.message : String(error)}`, field);
+  }
 }
 
 /**

@@ -10,6 +10,7 @@ import { Prisma } from "../generated/prisma/client.ts";
 import type { PrismaClient } from "../db/database.ts";
 import { distanceOperator, isIndexedDimension, toSql, type DistanceMetric } from "./vectors.ts";
 import { DEFAULT_SEARCH_TUNING, type SearchTuning } from "./tuning.ts";
+import { owner, ownedStatement } from "../auth/viewer-client.ts";
 
 export type { SearchTuning };
 
@@ -17,6 +18,7 @@ export type { SearchTuning };
 export type VectorSource = "CHUNK" | "MESSAGE" | "MEMORY";
 
 export interface VectorScope {
+  /** The viewer: each statement binds it through owner() (auth/viewer-client.ts). */
   userId: string;
   conversationId?: string;
   from?: Date;
@@ -78,7 +80,7 @@ const SOURCES: Record<VectorSource, SourceTable> = {
 function conditions(source: VectorSource, scope: VectorScope, query: NearestQuery, dimensions: number) {
   const s = SOURCES[source];
   const parts: Prisma.Sql[] = [
-    Prisma.sql`v.user_id = ${scope.userId}`,
+    Prisma.sql`${owner("v")}`,
     Prisma.sql`v.embedding_dimensions = ${dimensions}`,
     Prisma.sql`v.embedding IS NOT NULL`,
     s.only,
@@ -94,12 +96,15 @@ function conditions(source: VectorSource, scope: VectorScope, query: NearestQuer
 /** Counts the user's rows of this size (and model), stopping at `upTo`: an index scan of at most that many entries. */
 function countUpToSql(source: VectorSource, userId: string, dimensions: number, model: string | null | undefined, upTo: number): Prisma.Sql {
   const s = SOURCES[source];
-  return Prisma.sql`
+  return ownedStatement(
+    userId,
+    Prisma.sql`
     SELECT count(*)::int AS n FROM (
       SELECT 1 FROM ${s.table} v
-       WHERE v.user_id = ${userId} AND v.embedding_dimensions = ${dimensions} AND ${s.only}
+       WHERE ${owner("v")} AND v.embedding_dimensions = ${dimensions} AND ${s.only}
              ${model ? Prisma.sql`AND v.embedding_model = ${model}` : Prisma.empty}
-       LIMIT ${upTo}) AS mine`;
+       LIMIT ${upTo}) AS mine`,
+  );
 }
 
 export async function countUpTo(db: PrismaClient, source: VectorSource, userId: string, dimensions: number, model: string | null | undefined, upTo: number) {
@@ -172,20 +177,23 @@ export function exactNearestSql(source: VectorSource, scope: VectorScope, query:
   const where = conditions(source, scope, query, query.vector.length);
   // No cast to vector(N) here: the expression then matches no HNSW index, so the planner cannot walk the
   // global graph and drop rows afterwards.
-  return source === "MESSAGE"
-    ? Prisma.sql`
+  return ownedStatement(
+    scope.userId,
+    source === "MESSAGE"
+      ? Prisma.sql`
         SELECT v.message_id AS id, min(v.embedding ${op} ${q}::vector)::float8 AS distance
           FROM ${s.table} v
          WHERE ${where}
          GROUP BY v.message_id
          ORDER BY distance, id
          LIMIT ${query.limit}`
-    : Prisma.sql`
+      : Prisma.sql`
         SELECT v.id, (v.embedding ${op} ${q}::vector)::float8 AS distance
           FROM ${s.table} v
          WHERE ${where}
          ORDER BY distance, v.id
-         LIMIT ${query.limit}`;
+         LIMIT ${query.limit}`,
+  );
 }
 
 /** Every candidate row of the user compared with the query: exact, at the cost of the user's rows only. */
@@ -220,7 +228,9 @@ export function hnswNearestSql(source: VectorSource, scope: VectorScope, query: 
   const s = SOURCES[source];
   const typed = Prisma.raw(`vector(${dimensions})`); // from INDEXED_DIMENSIONS, never client text
   const q = toSql(query.vector);
-  return Prisma.sql`
+  return ownedStatement(
+    scope.userId,
+    Prisma.sql`
     WITH nearest AS MATERIALIZED (
       SELECT v.id, ${source === "MESSAGE" ? Prisma.raw("v.message_id") : Prisma.raw("NULL::text")} AS message_id,
              v.embedding::${typed} <=> ${q}::${typed} AS distance
@@ -228,7 +238,8 @@ export function hnswNearestSql(source: VectorSource, scope: VectorScope, query: 
        WHERE ${conditions(source, scope, query, dimensions)}
        ORDER BY distance
        LIMIT ${hnswDepth(source, query.limit)})
-    SELECT id, message_id, distance::float8 AS distance FROM nearest ORDER BY distance, id`;
+    SELECT id, message_id, distance::float8 AS distance FROM nearest ORDER BY distance, id`,
+  );
 }
 
 /** How long the settings + walk transaction may take (the statement timeout cancels a slow walk sooner). */

@@ -3,6 +3,9 @@
 import { Prisma } from "../generated/prisma/client.ts";
 import type { PrismaClient } from "../db/database.ts";
 import { nearest, type NearestQuery, type SearchTuning, type VectorScope } from "./nearest.ts";
+import { ownedQuery, owner } from "../auth/viewer-client.ts";
+
+type Sql = Pick<PrismaClient, "$queryRaw">;
 
 export type SearchKind = "MESSAGE" | "CHUNK" | "MEMORY";
 export type SearchScope = VectorScope;
@@ -30,40 +33,53 @@ export async function vectorCandidates(prisma: PrismaClient, kind: SearchKind, s
   return rows.map((row) => ({ kind, id: row.id, distance: row.distance }));
 }
 
+interface TextSource {
+  /** The rows, as `t` (joined to what holds the owner when they do not hold it themselves). */
+  from: Prisma.Sql;
+  /** The alias whose user_id is the owner's. */
+  owner: string;
+  /** Rows of this kind in that table, when the table holds others. */
+  only?: Prisma.Sql;
+  conversation: Prisma.Sql;
+  time: Prisma.Sql;
+}
+
+// One descriptor per kind: the same full-text statement serves all three. Table and column names are fixed here.
+const TEXT_SOURCES: Record<SearchKind, TextSource> = {
+  MESSAGE: {
+    from: Prisma.sql`messages t JOIN conversations c ON c.id = t.conversation_id`,
+    owner: "c",
+    conversation: Prisma.sql`t.conversation_id`,
+    time: Prisma.sql`t.timestamp`,
+  },
+  // Chunks cut from a message are found as that message (kind MESSAGE).
+  CHUNK: {
+    from: Prisma.sql`conversation_chunks t`,
+    owner: "t",
+    only: Prisma.sql`t.message_id IS NULL`,
+    conversation: Prisma.sql`t.conversation_id`,
+    time: Prisma.sql`t.created_at`,
+  },
+  MEMORY: {
+    from: Prisma.sql`memories t`,
+    owner: "t",
+    only: Prisma.sql`t.deleted_at IS NULL`,
+    conversation: Prisma.sql`t.conversation_id`,
+    time: Prisma.sql`t.created_at`,
+  },
+};
+
 /** Best full-text matches (web-search syntax, English stemming), ranked by ts_rank_cd. */
-export async function textCandidates(prisma: PrismaClient, kind: SearchKind, text: string, scope: SearchScope, limit: number): Promise<Candidate[]> {
-  let rows: { id: string; rank: number }[];
-  if (kind === "MESSAGE") {
-    rows = await prisma.$queryRaw`
-      SELECT m.id, ts_rank_cd(m.search_vector, q)::float8 AS rank
-        FROM messages m
-        JOIN conversations c ON c.id = m.conversation_id, websearch_to_tsquery('english', ${text}) q
-       WHERE c.user_id = ${scope.userId}
-         AND m.search_vector @@ q
-         ${scopeConditions(scope, { conversation: Prisma.sql`m.conversation_id`, time: Prisma.sql`m.timestamp` })}
-       ORDER BY rank DESC, m.id
-       LIMIT ${limit}`;
-  } else if (kind === "CHUNK") {
-    // Chunks cut from a message are found as that message (kind MESSAGE).
-    rows = await prisma.$queryRaw`
-      SELECT ch.id, ts_rank_cd(ch.search_vector, q)::float8 AS rank
-        FROM conversation_chunks ch, websearch_to_tsquery('english', ${text}) q
-       WHERE ch.user_id = ${scope.userId}
-         AND ch.message_id IS NULL
-         AND ch.search_vector @@ q
-         ${scopeConditions(scope, { conversation: Prisma.sql`ch.conversation_id`, time: Prisma.sql`ch.created_at` })}
-       ORDER BY rank DESC, ch.id
-       LIMIT ${limit}`;
-  } else {
-    rows = await prisma.$queryRaw`
-      SELECT m.id, ts_rank_cd(m.search_vector, q)::float8 AS rank
-        FROM memories m, websearch_to_tsquery('english', ${text}) q
-       WHERE m.user_id = ${scope.userId}
-         AND m.deleted_at IS NULL
-         AND m.search_vector @@ q
-         ${scopeConditions(scope, { conversation: Prisma.sql`m.conversation_id`, time: Prisma.sql`m.created_at` })}
-       ORDER BY rank DESC, m.id
-       LIMIT ${limit}`;
-  }
+export async function textCandidates(prisma: Sql, kind: SearchKind, text: string, scope: SearchScope, limit: number): Promise<Candidate[]> {
+  const s = TEXT_SOURCES[kind];
+  const rows = await ownedQuery(prisma, scope.userId)<{ id: string; rank: number }>`
+    SELECT t.id, ts_rank_cd(t.search_vector, q)::float8 AS rank
+      FROM ${s.from}, websearch_to_tsquery('english', ${text}) q
+     WHERE ${owner(s.owner)}
+       ${s.only ? Prisma.sql`AND ${s.only}` : Prisma.empty}
+       AND t.search_vector @@ q
+       ${scopeConditions(scope, s)}
+     ORDER BY rank DESC, t.id
+     LIMIT ${limit}`;
   return rows.map((row) => ({ kind, id: row.id, rank: Number(row.rank) }));
 }

@@ -5,6 +5,7 @@ import type { PrismaClient } from "../db/database.ts";
 import { badInput } from "../errors.ts";
 import type { Embedder } from "./embedders/index.ts";
 import { fromSql } from "./vectors.ts";
+import { ownedQuery, owner } from "../auth/viewer-client.ts";
 
 type Sql = Pick<PrismaClient, "$queryRaw">;
 
@@ -12,8 +13,8 @@ const TABLES = { CHUNK: Prisma.raw("conversation_chunks"), MEMORY: Prisma.raw("m
 
 /** The stored vectors of these rows, in the order of `ids` (null where a row has none or is not the viewer's). */
 export async function storedEmbeddings(db: Sql, kind: keyof typeof TABLES, userId: string, ids: readonly string[]): Promise<(number[] | null)[]> {
-  const rows = await db.$queryRaw<{ id: string; embedding: string | null }[]>`
-    SELECT v.id, v.embedding::text AS embedding FROM ${TABLES[kind]} v WHERE v.id = ANY(${[...ids]}::text[]) AND v.user_id = ${userId}`;
+  const rows = await ownedQuery(db, userId)<{ id: string; embedding: string | null }>`
+    SELECT v.id, v.embedding::text AS embedding FROM ${TABLES[kind]} v WHERE v.id = ANY(${[...ids]}::text[]) AND ${owner("v")}`;
   const byId = new Map(rows.map((row) => [row.id, row.embedding]));
   return ids.map((id) => {
     const text = byId.get(id);
@@ -28,12 +29,12 @@ export async function storedEmbeddings(db: Sql, kind: keyof typeof TABLES, userI
 export async function checkModelSize(db: Sql, embedder: Embedder, userId: string, model: string, dimensions: number, field: string) {
   let known: number | undefined = model === embedder.model ? embedder.dimensions : undefined;
   if (known === undefined) {
-    const rows = await db.$queryRaw<{ dimensions: number }[]>`
+    const rows = await ownedQuery(db, userId)<{ dimensions: number }>`
       (SELECT embedding_dimensions AS dimensions FROM conversation_chunks
-        WHERE user_id = ${userId} AND embedding_model = ${model} AND embedding_dimensions IS NOT NULL LIMIT 1)
+        WHERE ${owner()} AND embedding_model = ${model} AND embedding_dimensions IS NOT NULL LIMIT 1)
       UNION ALL
       (SELECT embedding_dimensions FROM memories
-        WHERE user_id = ${userId} AND embedding_model = ${model} AND embedding_dimensions IS NOT NULL LIMIT 1)
+        WHERE ${owner()} AND embedding_model = ${model} AND embedding_dimensions IS NOT NULL LIMIT 1)
       LIMIT 1`;
     known = rows[0]?.dimensions;
   }

@@ -56,3 +56,20 @@ export const vectorScore = (metric: DistanceMetric, distance: number): number =>
 export const textScore = (rank: number): number => clamp01(rank / (rank + 1));
 
 export const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
+
+/** Columns that hold a vector, each with `<column>_model` and `<column>_dimensions` beside it. */
+export type VectorColumn = "embedding" | "centroid";
+
+/**
+ * The SET list that stores a vector and what made it, `<column> = …::vector, <column>_model = …,
+ * <column>_dimensions = …`, so the three never drift apart. `vector` is the vector's text (a parameter, or
+ * a column of unnested rows); `model` and `dimensions` are values or columns alike.
+ */
+export function storeVectorFrom(column: VectorColumn, vector: Prisma.Sql, model: Prisma.Sql | string, dimensions: Prisma.Sql | number): Prisma.Sql {
+  const name = Prisma.raw(column); // from VectorColumn only
+  return Prisma.sql`${name} = ${vector}::vector, ${Prisma.raw(`${column}_model`)} = ${model}, ${Prisma.raw(`${column}_dimensions`)} = ${dimensions}`;
+}
+
+/** storeVectorFrom for one vector. */
+export const storeVector = (column: VectorColumn, vector: readonly number[], model: string): Prisma.Sql =>
+  storeVectorFrom(column, Prisma.sql`${toSql(vector)}`, model, vector.length);

@@ -1,11 +1,13 @@
-// upsertChunks: a conversation's text chunks with their embeddings (seed 001's ConversationEmbedding).
+// upsertChunks: a conversation's text chunks with their embeddings, for semantic search over a coding session.
 import { builder } from "../../builder.ts";
+import { Prisma } from "../../generated/prisma/client.ts";
 import { retryingTransaction } from "../../db/transaction.ts";
 import { badInput, notFound } from "../../errors.ts";
 import { lockOwnConversation } from "./sql.ts";
 import { checkRange, checkText } from "../inputs.ts";
-import { checkVector, toSql } from "../../search/vectors.ts";
+import { checkVector, storeVectorFrom, toSql } from "../../search/vectors.ts";
 import { checkModelSize } from "../../search/stored.ts";
+import { ownedExecute, owner } from "../../auth/viewer-client.ts";
 import { ownConversationId } from "./mutations.ts";
 
 const MAX_CHUNKS = 500;
@@ -64,19 +66,17 @@ builder.mutationField("upsertChunks", (t) =>
       // In chunkIndex order, under the conversation's lock: two upserts of one conversation's chunks
       // run one after the other (and the conversation is still there).
       const ordered = [...chunks].sort((a, b) => a.chunkIndex - b.chunkIndex);
-      await retryingTransaction(context.prisma, async (tx) => {
+      await retryingTransaction(context.db, async (tx) => {
         if (!(await lockOwnConversation(tx, context.viewer.id, conversationId))) throw notFound("Conversation", args.conversationId);
         await tx.conversationChunk.createMany({
           data: ordered.map((chunk) => ({ conversationId, userId: context.viewer.id, chunkIndex: chunk.chunkIndex, chunkText: chunk.chunkText })),
           skipDuplicates: true,
         });
-        await tx.$executeRaw`
+        await ownedExecute(tx, context.viewer.id)`
           UPDATE conversation_chunks AS ch
              SET chunk_text = v.chunk_text,
                  metadata = v.metadata::jsonb,
-                 embedding = v.embedding::vector,
-                 embedding_model = v.model,
-                 embedding_dimensions = v.dimensions,
+                 ${storeVectorFrom("embedding", Prisma.sql`v.embedding`, Prisma.sql`v.model`, Prisma.sql`v.dimensions`)},
                  updated_at = now()
             FROM (SELECT unnest(${chunks.map((c) => c.chunkIndex)}::int[]) AS chunk_index,
                          unnest(${chunks.map((c) => c.chunkText)}::text[]) AS chunk_text,
@@ -84,9 +84,9 @@ builder.mutationField("upsertChunks", (t) =>
                          unnest(${vectors.map((v) => toSql(v.vector))}::text[]) AS embedding,
                          unnest(${vectors.map((v) => v.model)}::text[]) AS model,
                          unnest(${vectors.map((v) => v.vector.length)}::int[]) AS dimensions) AS v
-           WHERE ch.conversation_id = ${conversationId} AND ch.chunk_index = v.chunk_index`;
+           WHERE ${owner("ch")} AND ch.conversation_id = ${conversationId} AND ch.chunk_index = v.chunk_index`;
       });
-      return context.prisma.conversationChunk.findMany({
+      return context.db.conversationChunk.findMany({
         ...query,
         where: { conversationId, chunkIndex: { in: chunks.map((c) => c.chunkIndex) } },
         orderBy: { chunkIndex: "asc" },

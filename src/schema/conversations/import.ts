@@ -1,4 +1,4 @@
-// importChat: a chat export (WhatsApp and the like, seed 000) into a new or existing conversation.
+// importChat: a chat export (WhatsApp and the like) into a new or existing conversation.
 // The messages go in time order through the same path as appendMessages (deduplication of the same
 // message, links, assets), and a new conversation is created in the same transaction: a failed import leaves
 // nothing behind.
@@ -193,7 +193,7 @@ async function importChat(context: Context, input: ImportChatInputShape): Promis
   );
   const created = hasNew ? newConversationData(input.conversation!, source, lines[0]?.message.timestamp ?? undefined) : undefined;
 
-  const result = await retryingTransaction(context.prisma, async (tx) => {
+  const result = await retryingTransaction(context.db, async (tx) => {
     const conversationId =
       existingId ?? (await tx.conversation.create({ data: { ...created, userId: context.viewer.id }, select: { id: true } })).id;
     return { conversationId, ...(await insertMessages(tx, context.viewer.id, conversationId, prepared)) };
@@ -214,7 +214,7 @@ const ImportChatPayload = builder.objectRef<AppendResult>("ImportChatPayload").i
       type: ["Message"],
       description: "The messages this import stored, in conversation order (duplicates are not repeated here).",
       resolve: (query, result, _args, context) =>
-        context.prisma.message.findMany({ ...query, where: { id: { in: result.messageIds } }, orderBy: { position: "asc" } }),
+        context.db.message.findMany({ ...query, where: { id: { in: result.messageIds } }, orderBy: { position: "asc" } }),
     }),
     inserted: t.int({ resolve: (result) => result.messageIds.length }),
     duplicates: t.exposeInt("duplicates", {

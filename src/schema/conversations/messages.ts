@@ -7,12 +7,12 @@ import type { Context } from "../../context.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import { decodeId } from "../ids.ts";
 import { MessageRoleEnum, ToolUseStatusEnum } from "../enums.ts";
-import { checkRange, checkText, jsonInput } from "../inputs.ts";
+import { checkList, checkRange, checkText, jsonInput } from "../inputs.ts";
 import { MAX_LINK_BYTES, contentHash, extractLinks, messageFingerprint } from "./content.ts";
 import { enqueueMessageEmbedding } from "../../jobs/queue.ts";
 import { retryingTransaction } from "../../db/transaction.ts";
 import { ALL_USERS } from "../../events/pubsub.ts";
-import { ownedQuery, owner } from "../../auth/viewer-client.ts";
+import { ownedQuery, owner, type ViewerTransaction } from "../../auth/viewer-client.ts";
 
 export const MAX_MESSAGES_PER_APPEND = 1000;
 export const MAX_CHILDREN_PER_MESSAGE = 100;
@@ -107,11 +107,7 @@ function withGivenLinks(found: { url: string; domain: string }[], given: readonl
   return found;
 }
 
-function checkChildren<T>(list: readonly T[] | null | undefined, field: string): readonly T[] {
-  if (!list) return [];
-  if (list.length > MAX_CHILDREN_PER_MESSAGE) throw badInput(`${field} may hold at most ${MAX_CHILDREN_PER_MESSAGE} items`, field);
-  return list;
-}
+const checkChildren = <T>(list: readonly T[] | null | undefined, field: string): readonly T[] => checkList(list, field, { max: MAX_CHILDREN_PER_MESSAGE }) ?? [];
 
 export interface AppendResult {
   conversationId: string;
@@ -194,7 +190,7 @@ export const BATCH_TRANSACTION = { timeout: 60_000, maxWait: 30_000 };
  * rest at their given positions or after its last message.
  */
 export async function insertMessages(
-  tx: Prisma.TransactionClient,
+  tx: ViewerTransaction,
   viewerId: string,
   conversationId: string,
   prepared: readonly PreparedMessage[],
@@ -270,7 +266,7 @@ export function publishMessagesAdded(context: Context, conversationId: string, m
  */
 export async function appendMessages(context: Context, conversationId: string, messages: readonly MessageInputShape[]): Promise<AppendResult> {
   const prepared = prepareMessages(messages);
-  const result = await retryingTransaction(context.prisma, (tx) => insertMessages(tx, context.viewer.id, conversationId, prepared), BATCH_TRANSACTION);
+  const result = await retryingTransaction(context.db, (tx) => insertMessages(tx, context.viewer.id, conversationId, prepared), BATCH_TRANSACTION);
   publishMessagesAdded(context, conversationId, result.messageIds);
   return { conversationId, ...result };
 }
@@ -286,7 +282,7 @@ export const AppendMessagesPayload = builder.objectRef<AppendResult>("AppendMess
       type: ["Message"],
       description: "The messages stored by this call, in order (duplicates are not repeated here).",
       resolve: (query, result, _args, context) =>
-        context.prisma.message.findMany({ ...query, where: { id: { in: result.messageIds } }, orderBy: { position: "asc" } }),
+        context.db.message.findMany({ ...query, where: { id: { in: result.messageIds } }, orderBy: { position: "asc" } }),
     }),
     inserted: t.int({ resolve: (result) => result.messageIds.length }),
     duplicates: t.exposeInt("duplicates", { description: "Messages skipped because the conversation already holds them (same externalId, or same role, sender, timestamp and content)." }),

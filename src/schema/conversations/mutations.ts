@@ -3,7 +3,7 @@ import { builder } from "../../builder.ts";
 import type { Context } from "../../context.ts";
 import { requireOwned } from "../ids.ts";
 import { ConversationStatusEnum } from "../enums.ts";
-import { checkRange, checkText, checkIndexedText, jsonInput, unlessNull } from "../inputs.ts";
+import { checkRange, checkText, checkIndexedText, jsonInput, unlessNull, type InputFieldBuilder } from "../inputs.ts";
 
 const ContentSourceInput = builder.inputType("ContentSourceInput", {
   description: "What an agent debate discusses: an article, a post, a document.",
@@ -17,8 +17,6 @@ const ContentSourceInput = builder.inputType("ContentSourceInput", {
     metadata: t.field({ type: "JSON" }),
   }),
 });
-
-type InputFieldBuilder = Parameters<Parameters<typeof builder.inputType>[1]["fields"]>[0];
 
 export const conversationFields = (t: InputFieldBuilder) => ({
   externalId: t.string({ description: "The source system's id for it (an import's session or conversation id); unique among your conversations (CONFLICT otherwise)." }),

@@ -1,5 +1,5 @@
 import { builder } from "../../builder.ts";
-import { ownedBy } from "../../auth/ownership.ts";
+import type { Context } from "../../context.ts";
 import { decodeId } from "../ids.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import { ConversationStatusEnum, MessageRoleEnum, ToolUseStatusEnum } from "../enums.ts";
@@ -50,8 +50,8 @@ const MessageOrder = builder.prismaOrderBy("Message", {
 
 type Filter<T> = T | null | undefined;
 
-function conversationWhere(filter: Filter<typeof ConversationFilter.$inferInput>, userId: string): Prisma.ConversationWhereInput {
-  const where: Prisma.ConversationWhereInput = { ...ownedBy.conversation(userId) };
+function conversationWhere(filter: Filter<typeof ConversationFilter.$inferInput>): Prisma.ConversationWhereInput {
+  const where: Prisma.ConversationWhereInput = {};
   if (!filter) return where;
   if (filter.status?.length) where.status = { in: filter.status };
   if (filter.projectPath) where.projectPath = filter.projectPath;
@@ -83,12 +83,12 @@ builder.queryField("conversations", (t) =>
       orderBy: t.arg({ type: [ConversationOrder] }),
     },
     resolve: (query, _root, args, context) =>
-      context.prisma.conversation.findMany({
+      context.db.conversation.findMany({
         ...query,
-        where: conversationWhere(args.filter, context.viewer.id),
+        where: conversationWhere(args.filter),
         orderBy: orderWithTieBreak(args.orderBy, { startedAt: "desc" }),
       }),
-    totalCount: (_root, args, context) => context.prisma.conversation.count({ where: conversationWhere(args.filter, context.viewer.id) }),
+    totalCount: (_root, args, context) => context.db.conversation.count({ where: conversationWhere(args.filter) }),
   }),
 );
 
@@ -99,19 +99,16 @@ builder.queryField("conversation", (t) =>
     description: "One of the viewer's conversations; null when there is no such conversation of the viewer's.",
     args: { id: t.arg.id({ required: true }) },
     resolve: (query, _root, args, context) =>
-      context.prisma.conversation.findFirst({
+      context.db.conversation.findFirst({
         ...query,
         relationLoadStrategy: "join",
-        where: { id: decodeId(args.id, "Conversation"), ...ownedBy.conversation(context.viewer.id) },
+        where: { id: decodeId(args.id, "Conversation") },
       }),
   }),
 );
 
-async function messageWhere(
-  filter: Filter<typeof MessageFilter.$inferInput>,
-  context: { prisma: import("../../db/database.ts").PrismaClient; viewer: { id: string } },
-): Promise<Prisma.MessageWhereInput> {
-  const where: Prisma.MessageWhereInput = { ...ownedBy.message(context.viewer.id) };
+async function messageWhere(filter: Filter<typeof MessageFilter.$inferInput>, context: Context): Promise<Prisma.MessageWhereInput> {
+  const where: Prisma.MessageWhereInput = {};
   if (!filter) return where;
   const and: Prisma.MessageWhereInput[] = [];
   if (filter.conversationId) where.conversationId = decodeId(filter.conversationId, "Conversation", "filter.conversationId");
@@ -147,12 +144,12 @@ builder.queryField("messages", (t) =>
       orderBy: t.arg({ type: [MessageOrder] }),
     },
     resolve: async (query, _root, args, context) =>
-      context.prisma.message.findMany({
+      context.db.message.findMany({
         ...query,
         where: await messageWhere(args.filter, context),
         orderBy: orderWithTieBreak(args.orderBy, { timestamp: "asc" }),
       }),
-    totalCount: async (_root, args, context) => context.prisma.message.count({ where: await messageWhere(args.filter, context) }),
+    totalCount: async (_root, args, context) => context.db.message.count({ where: await messageWhere(args.filter, context) }),
   }),
 );
 
@@ -204,15 +201,15 @@ const ToolUseFilter = builder.inputType("ToolUseFilter", {
   }),
 });
 
-function toolUseWhere(filter: Filter<typeof ToolUseFilter.$inferInput>, userId: string): Prisma.ToolUseWhereInput {
-  const where: Prisma.ToolUseWhereInput = { ...ownedBy.toolUse(userId) };
+function toolUseWhere(filter: Filter<typeof ToolUseFilter.$inferInput>): Prisma.ToolUseWhereInput {
+  const where: Prisma.ToolUseWhereInput = {};
   if (!filter) return where;
   if (filter.toolName?.length) where.toolName = { in: [...filter.toolName] };
   if (filter.status?.length) where.status = { in: [...filter.status] };
   const timestamp = dateRange(filter.timestamp, "filter.timestamp");
   if (timestamp) where.timestamp = timestamp;
   if (filter.conversationId) {
-    where.message = { conversationId: decodeId(filter.conversationId, "Conversation", "filter.conversationId"), conversation: { userId } };
+    where.message = { conversationId: decodeId(filter.conversationId, "Conversation", "filter.conversationId") };
   }
   return where;
 }
@@ -224,7 +221,7 @@ builder.queryField("toolUses", (t) =>
     description: "The viewer's tool calls one by one (toolUsageStats aggregates them), newest first.",
     args: { filter: t.arg({ type: ToolUseFilter }) },
     resolve: (query, _root, args, context) =>
-      context.prisma.toolUse.findMany({ ...query, where: toolUseWhere(args.filter, context.viewer.id), orderBy: [{ timestamp: "desc" }, { id: "asc" }] }),
-    totalCount: (_root, args, context) => context.prisma.toolUse.count({ where: toolUseWhere(args.filter, context.viewer.id) }),
+      context.db.toolUse.findMany({ ...query, where: toolUseWhere(args.filter), orderBy: [{ timestamp: "desc" }, { id: "asc" }] }),
+    totalCount: (_root, args, context) => context.db.toolUse.count({ where: toolUseWhere(args.filter) }),
   }),
 );

@@ -1,5 +1,5 @@
 // Conversations and everything hanging off them: messages with their tool uses, links and assets;
-// seed 003's actions and previews; seed 001's embedded chunks.
+// a build context's actions and previews; the embedded chunks semantic search reads.
 import { builder } from "../../builder.ts";
 import { ActionStatusEnum, ConversationStatusEnum, MessageRoleEnum, PreviewStatusEnum, ToolUseStatusEnum } from "../enums.ts";
 import type { Conversation } from "../../generated/prisma/client.ts";

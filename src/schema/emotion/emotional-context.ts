@@ -3,7 +3,7 @@ import { builder } from "../../builder.ts";
 import { badInput } from "../../errors.ts";
 import { requireOwned } from "../ids.ts";
 import { checkRange, checkText, jsonInput } from "../inputs.ts";
-import { checkList } from "./inputs.ts";
+import { checkLabels } from "./inputs.ts";
 
 const EmotionalContextInput = builder.inputType("EmotionalContextInput", {
   description: "The emotional reading of a memory or a message. Setting it replaces the whole previous reading.",
@@ -31,8 +31,8 @@ builder.mutationField("setEmotionalContext", (t) =>
       const reading = {
         mood: checkText(input.mood, "input.mood", { maxLength: 200 })!,
         intensity: checkRange(input.intensity, "input.intensity", 0, 1) ?? null,
-        themes: checkList(input.themes, "input.themes") ?? [],
-        markers: checkList(input.markers, "input.markers") ?? [],
+        themes: checkLabels(input.themes, "input.themes") ?? [],
+        markers: checkLabels(input.markers, "input.markers") ?? [],
       };
       const subject =
         memoryId != null

@@ -2,16 +2,10 @@
 import type { ViewerTransaction } from "../../auth/viewer-client.ts";
 import { badInput, notFound } from "../../errors.ts";
 import { decodeId } from "../ids.ts";
-import { checkText } from "../inputs.ts";
+import { checkList } from "../inputs.ts";
 
-const MAX_LIST = 200;
-
-export function checkList(list: readonly string[] | null | undefined, field: string): string[] | undefined {
-  if (!list) return undefined;
-  if (list.length > MAX_LIST) throw badInput(`${field} may hold at most ${MAX_LIST} items`, field);
-  list.forEach((item, i) => checkText(item, `${field}[${i}]`, { maxLength: 200 }));
-  return [...list];
-}
+/** Lists of short labels (themes, markers, participants): at most MAX_LIST, each at most 200 characters. */
+export const checkLabels = (list: readonly string[] | null | undefined, field: string) => checkList(list, field, { itemLength: 200 });
 
 /**
  * The message with this global id as a message of this conversation: NOT_FOUND when it is not the

@@ -3,7 +3,7 @@ import { builder } from "../../builder.ts";
 import { badInput } from "../../errors.ts";
 import { requireOwned } from "../ids.ts";
 import { checkRange, jsonInput } from "../inputs.ts";
-import { checkList } from "./inputs.ts";
+import { checkLabels } from "./inputs.ts";
 
 const RelationshipDynamicsInput = builder.inputType("RelationshipDynamicsInput", {
   description: "Scores are 0 to 1.",
@@ -29,7 +29,7 @@ builder.mutationField("recordRelationshipDynamics", (t) =>
     resolve: async (query, _root, { conversationId, memoryId, input }, context) => {
       if (conversationId == null && memoryId == null) throw badInput("Give conversationId, memoryId or both", "conversationId");
       const data = {
-        participants: checkList(input.participants, "input.participants"),
+        participants: checkLabels(input.participants, "input.participants"),
         closeness: checkRange(input.closeness, "input.closeness", 0, 1),
         tension: checkRange(input.tension, "input.tension", 0, 1),
         support: checkRange(input.support, "input.support", 0, 1),

@@ -1,4 +1,4 @@
-// Seed 000's emotional intelligence: contexts, relationship dynamics, mood scores and their deltas,
+// The emotional side of a conversation or memory: contexts, relationship dynamics, mood scores and their deltas,
 // delta patterns and turning points.
 import { builder } from "../../builder.ts";
 import { MoodDirectionEnum } from "../enums.ts";

@@ -52,21 +52,19 @@ interface ExportPage {
 const omit = <T extends Record<string, unknown>>(row: T, ...keys: string[]) => Object.fromEntries(Object.entries(row).filter(([key]) => !keys.includes(key)));
 
 async function readSection(context: Context, section: Section, after: string | undefined, take: number): Promise<Record<string, unknown>[]> {
-  const userId = context.viewer.id;
   const page = { take, orderBy: { id: "asc" as const }, ...(after ? { cursor: { id: after }, skip: 1 } : {}) };
   switch (section) {
     case "user": {
       if (after) return [];
-      const user = await context.prisma.user.findUniqueOrThrow({ where: { id: userId }, select: { id: true, name: true, firstName: true, lastName: true, email: true, preferences: true } });
+      const user = await context.db.user.findUniqueOrThrow({ where: { id: context.viewer.id }, select: { id: true, name: true, firstName: true, lastName: true, email: true, preferences: true } });
       return [user];
     }
     case "conversation":
-      return (await context.prisma.conversation.findMany({ ...page, where: { userId } })).map((row) => omit(row, "userId", "updatedAt"));
+      return (await context.db.conversation.findMany(page)).map((row) => omit(row, "userId", "updatedAt"));
     case "message":
       return (
-        await context.prisma.message.findMany({
+        await context.db.message.findMany({
           ...page,
-          where: { conversation: { userId } },
           omit: { contentHash: true, fingerprint: true, updatedAt: true, createdAt: true },
           include: {
             toolUses: { orderBy: { id: "asc" }, omit: { messageId: true, updatedAt: true, createdAt: true } },
@@ -81,76 +79,74 @@ async function readSection(context: Context, section: Section, after: string | u
         links: row.links.map((link) => link.url),
       }));
     case "action":
-      return (await context.prisma.action.findMany({ ...page, where: { conversation: { userId } } })).map((row) => omit(row, "updatedAt"));
+      return (await context.db.action.findMany(page)).map((row) => omit(row, "updatedAt"));
     case "preview":
-      return (await context.prisma.preview.findMany({ ...page, where: { conversation: { userId } } })).map((row) => omit(row, "updatedAt"));
+      return (await context.db.preview.findMany(page)).map((row) => omit(row, "updatedAt"));
     case "memory":
       return (
-        await context.prisma.memory.findMany({ ...page, where: { userId, deletedAt: null }, omit: { userId: true, updatedAt: true, embeddingModel: true, embeddingDimensions: true, deletedAt: true } })
+        await context.db.memory.findMany({ ...page, where: { deletedAt: null }, omit: { userId: true, updatedAt: true, embeddingModel: true, embeddingDimensions: true, deletedAt: true } })
       );
     case "emotionalContext":
       return rows(
-        await context.prisma.emotionalContext.findMany({
+        await context.db.emotionalContext.findMany({
           ...page,
-          where: { OR: [{ memory: liveMemory(userId) }, { message: { conversation: { userId } } }] },
+          where: { OR: [{ memory: liveMemory }, { messageId: { not: null } }] },
         }),
       );
     case "relationshipDynamics":
       return rows(
-        await context.prisma.relationshipDynamics.findMany({
+        await context.db.relationshipDynamics.findMany({
           ...page,
-          where: { OR: [{ conversation: { userId }, memoryId: null }, { memory: liveMemory(userId) }] },
+          where: { OR: [{ memoryId: null }, { memory: liveMemory }] },
         }),
       );
     case "moodScore":
-      return (await context.prisma.moodScore.findMany({ ...page, where: { conversation: { userId } } })).map((row) => omit(row, "createdAt"));
+      return (await context.db.moodScore.findMany(page)).map((row) => omit(row, "createdAt"));
     case "turningPoint":
-      return (await context.prisma.turningPoint.findMany({ ...page, where: { conversation: { userId } } })).map((row) => omit(row, "createdAt"));
+      return (await context.db.turningPoint.findMany(page)).map((row) => omit(row, "createdAt"));
     case "deltaPattern":
       return (
-        await context.prisma.deltaPattern.findMany({
+        await context.db.deltaPattern.findMany({
           ...page,
-          where: { conversation: { userId } },
           omit: { updatedAt: true },
           include: { members: { orderBy: { deltaId: "asc" }, select: { delta: { select: { toScore: { select: { participant: true, measuredAt: true } } } } } } },
         })
       ).map(({ members, ...row }) => ({ ...row, deltasTo: members.map((m) => m.delta.toScore) }));
     case "validationStatus":
       return rows(
-        await context.prisma.validationStatus.findMany({
+        await context.db.validationStatus.findMany({
           ...page,
-          where: { memory: liveMemory(userId) },
+          where: { memory: liveMemory },
           include: { results: { orderBy: [{ createdAt: "asc" }, { id: "asc" }], omit: { validationStatusId: true } } },
         }),
       ).map((row: any) => ({ ...row, results: row.results.map((r: Record<string, unknown>) => omit(r, "id")) }));
     case "qualityMetrics":
-      return rows(await context.prisma.qualityMetrics.findMany({ ...page, where: { memory: liveMemory(userId) } }));
+      return rows(await context.db.qualityMetrics.findMany({ ...page, where: { memory: liveMemory } }));
     case "analysis":
       return rows(
-        await context.prisma.analysisMetadata.findMany({ ...page, where: { OR: [{ conversation: { userId }, memoryId: null }, { memory: liveMemory(userId) }] } }),
+        await context.db.analysisMetadata.findMany({ ...page, where: { OR: [{ memoryId: null }, { memory: liveMemory }] } }),
       );
     case "deduplicationRecord":
-      return rows(await context.prisma.deduplicationRecord.findMany({ ...page, where: { memory: liveMemory(userId) } }));
+      return rows(await context.db.deduplicationRecord.findMany({ ...page, where: { memory: liveMemory } }));
     case "cluster":
       return (
-        await context.prisma.memoryCluster.findMany({
+        await context.db.memoryCluster.findMany({
           ...page,
-          where: { userId },
           omit: { userId: true, updatedAt: true },
           include: { memberships: { where: { memory: { deletedAt: null } }, orderBy: { id: "asc" }, select: { memoryId: true, score: true, metadata: true, addedAt: true } } },
         })
       ).map(({ memberships, ...row }) => ({ ...row, members: memberships }));
     case "chunk":
       return (
-        await context.prisma.conversationChunk.findMany({ ...page, where: { conversation: { userId } }, omit: { userId: true, embeddingModel: true, embeddingDimensions: true } })
+        await context.db.conversationChunk.findMany({ ...page, omit: { userId: true, embeddingModel: true, embeddingDimensions: true } })
       ).map((row) => omit(row, "updatedAt"));
     case "epic":
-      return rows(await context.prisma.epic.findMany({ ...page, where: { userId }, omit: { userId: true } }));
+      return rows(await context.db.epic.findMany({ ...page, omit: { userId: true } }));
   }
 }
 
 /** Memory-attached records travel with memories that are exported: not soft-deleted ones. */
-const liveMemory = (userId: string) => ({ userId, deletedAt: null });
+const liveMemory = { deletedAt: null };
 const rows = <T extends Record<string, unknown>>(list: T[]) => list.map((row) => omit(row, "updatedAt"));
 
 async function exportPage(context: Context, after: string | null | undefined, first: number): Promise<ExportPage> {

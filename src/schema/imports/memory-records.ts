@@ -9,8 +9,9 @@ import { builder } from "../../builder.ts";
 import type { Context } from "../../context.ts";
 import { badInput, notFound } from "../../errors.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
+import { ownedQuery, owner, type ViewerTransaction } from "../../auth/viewer-client.ts";
 import { AnalysisStatusEnum, ValidationSeverityEnum, ValidationStateEnum } from "../enums.ts";
-import { checkRange, checkText, jsonInput, unlessNull } from "../inputs.ts";
+import { MAX_LIST, checkList, checkRange, checkText, embedInput, jsonInput, unlessNull } from "../inputs.ts";
 import { MOOD_SCORE_MAX, MOOD_SCORE_MIN, moodChange } from "../emotion/mood-change.ts";
 import { lockOwnConversation } from "../conversations/sql.ts";
 import { setMemoryEmbedding } from "../memory/sql.ts";
@@ -19,7 +20,6 @@ import { lockKeys, retryingTransaction } from "../../db/transaction.ts";
 const MAX_MEMORIES = 500;
 const MAX_SERIES_RECORDS = 5_000;
 const MAX_CLUSTERS = 200;
-const MAX_LIST = 200;
 
 const when = (description: string) => ({ type: "DateTime" as const, description });
 
@@ -271,11 +271,7 @@ export const MemoryRecordsImportPayload = builder.objectRef<RecordsResult>("Memo
   }),
 });
 
-function list<T>(items: readonly T[] | null | undefined, max: number, field: string): readonly T[] {
-  if (!items) return [];
-  if (items.length > max) throw badInput(`${field} may hold at most ${max} items, got ${items.length}`, field);
-  return items;
-}
+const list = <T>(items: readonly T[] | null | undefined, max: number, field: string): readonly T[] => checkList(items, field, { max }) ?? [];
 
 function strings(items: readonly string[] | null | undefined, field: string): string[] {
   return list(items, MAX_LIST, field).map((item, i) => checkText(item, `${field}[${i}]`, { maxLength: 1_000 })!);
@@ -496,7 +492,7 @@ export function prepareRecords(input: RecordsInput) {
 export type Prepared = ReturnType<typeof prepareRecords>;
 
 /** The message ids of these externalIds in the conversation; BAD_USER_INPUT naming the first it does not hold. */
-async function messagesByExternalId(tx: Prisma.TransactionClient, conversationId: string | null, externalIds: Set<string>) {
+async function messagesByExternalId(tx: ViewerTransaction, conversationId: string | null, externalIds: Set<string>) {
   if (!externalIds.size || !conversationId) return new Map<string, string>();
   const rows = await tx.message.findMany({ where: { conversationId, externalId: { in: [...externalIds] } }, select: { id: true, externalId: true } });
   const ids = new Map(rows.map((row) => [row.externalId!, row.id]));
@@ -507,7 +503,7 @@ async function messagesByExternalId(tx: Prisma.TransactionClient, conversationId
 }
 
 /** Re-links each affected series' deltas so every score follows its predecessor (as recordMoodScore does one at a time). */
-async function relinkDeltas(tx: Prisma.TransactionClient, conversationId: string, participants: Set<string | null>) {
+async function relinkDeltas(tx: ViewerTransaction, conversationId: string, participants: Set<string | null>) {
   for (const participant of participants) {
     const series = await tx.moodScore.findMany({
       where: { conversationId, participant },
@@ -528,7 +524,7 @@ async function relinkDeltas(tx: Prisma.TransactionClient, conversationId: string
 }
 
 /** A conversation's own records: each skipped when the conversation already holds it (see the input's descriptions). */
-async function importConversationRecords(tx: Prisma.TransactionClient, conversationId: string, data: Prepared, messageIds: Map<string, string>, count: Count) {
+async function importConversationRecords(tx: ViewerTransaction, conversationId: string, data: Prepared, messageIds: Map<string, string>, count: Count) {
   const stored = (n: number, of: number) => {
     count.stored += n;
     count.alreadyThere += of - n;
@@ -595,7 +591,7 @@ export async function embedNewMemories(context: Context, batches: readonly Prepa
   if (!memories.length) return new Map();
   const held = new Set(
     (
-      await context.prisma.memory.findMany({ where: { userId: context.viewer.id, externalId: { in: memories.map((m) => m.externalId) } }, select: { externalId: true } })
+      await context.db.memory.findMany({ where: { externalId: { in: memories.map((m) => m.externalId) } }, select: { externalId: true } })
     ).map((m) => m.externalId),
   );
   const fresh = memories.filter((m) => !held.has(m.externalId));
@@ -603,12 +599,7 @@ export async function embedNewMemories(context: Context, batches: readonly Prepa
   return new Map(fresh.map((m, i) => [m.externalId, vectors[i]]));
 }
 
-const embedContents = async (context: Context, contents: string[]) =>
-  contents.length
-    ? context.embedder.embed(contents).catch((error: Error) => {
-        throw badInput(`input.memories cannot be embedded: ${error.message}`, "input.memories");
-      })
-    : [];
+const embedContents = (context: Context, contents: string[]) => embedInput(context.embedder, contents, "input.memories");
 
 
 /**
@@ -616,12 +607,12 @@ const embedContents = async (context: Context, contents: string[]) =>
  * yet. Everything it decides on is read here, under those locks and the conversation's row lock, so
  * two imports of the same records at once store each once (the second finds what the first stored).
  */
-export async function importRecordsIn(tx: Prisma.TransactionClient, context: Context, data: Prepared, vectorOf: Map<string, number[]>): Promise<RecordsResult> {
+export async function importRecordsIn(tx: ViewerTransaction, context: Context, data: Prepared, vectorOf: Map<string, number[]>): Promise<RecordsResult> {
   const viewerId = context.viewer.id;
   const result = noRecords();
   const held = new Set(
     (
-      await tx.memory.findMany({ where: { userId: viewerId, externalId: { in: data.memories.map((m) => m.externalId) } }, select: { externalId: true } })
+      await tx.memory.findMany({ where: { externalId: { in: data.memories.map((m) => m.externalId) } }, select: { externalId: true } })
     ).map((m) => m.externalId),
   );
   const fresh = data.memories.filter((m) => !held.has(m.externalId));
@@ -631,8 +622,8 @@ export async function importRecordsIn(tx: Prisma.TransactionClient, context: Con
   unembedded.forEach((m, i) => vectorOf.set(m.externalId, late[i]));
   let conversationId: string | null = null;
   if (data.conversationExternalId) {
-    const conversation = await tx.conversation.findUnique({
-      where: { userId_externalId: { userId: viewerId, externalId: data.conversationExternalId } },
+    const conversation = await tx.conversation.findFirst({
+      where: { externalId: data.conversationExternalId },
       select: { id: true },
     });
     if (!conversation) throw notFound("Conversation", data.conversationExternalId);
@@ -678,7 +669,7 @@ export async function importRecordsIn(tx: Prisma.TransactionClient, context: Con
   const memoryPoints = fresh.flatMap((m) => m.turningPoints);
   for (const [i, { id }] of created.entries()) {
     const m = fresh[i];
-    await setMemoryEmbedding(tx, id, vectorOf.get(m.externalId)!, context.embedder.model);
+    await setMemoryEmbedding(tx, viewerId, id, vectorOf.get(m.externalId)!, context.embedder.model);
     if (m.emotionalContext) contexts.push({ ...m.emotionalContext, memoryId: id });
     for (const d of m.relationshipDynamics) dynamics.push({ ...d, memoryId: id, conversationId });
     if (m.qualityMetrics) quality.push({ ...m.qualityMetrics, memoryId: id });
@@ -746,9 +737,9 @@ export async function importRecordsIn(tx: Prisma.TransactionClient, context: Con
   if (data.clusters.length) {
     const memberIds = [...new Set(data.clusters.flatMap((c) => c.members.map((m) => m.memoryExternalId)))];
     const memories = memberIds.length
-      ? await tx.$queryRaw<{ id: string; external_id: string; deleted: boolean }[]>`
+      ? await ownedQuery(tx, viewerId)<{ id: string; external_id: string; deleted: boolean }>`
           SELECT id, external_id, deleted_at IS NOT NULL AS deleted FROM memories
-           WHERE user_id = ${viewerId} AND external_id = ANY(${memberIds}::text[]) ORDER BY id FOR SHARE`
+           WHERE ${owner()} AND external_id = ANY(${memberIds}::text[]) ORDER BY id FOR SHARE`
       : [];
     const memoryOf = new Map(memories.map((m) => [m.external_id, m]));
     const missing = memberIds.find((x) => !memoryOf.has(x));
@@ -756,8 +747,8 @@ export async function importRecordsIn(tx: Prisma.TransactionClient, context: Con
     const names = data.clusters.map((c) => c.row.name);
     const existing = new Map(
       (
-        await tx.$queryRaw<{ id: string; name: string }[]>`
-          SELECT id, name FROM memory_clusters WHERE user_id = ${viewerId} AND name = ANY(${names}::text[]) ORDER BY id FOR SHARE`
+        await ownedQuery(tx, viewerId)<{ id: string; name: string }>`
+          SELECT id, name FROM memory_clusters WHERE ${owner()} AND name = ANY(${names}::text[]) ORDER BY id FOR SHARE`
       ).map((c) => [c.name, c.id]),
     );
     for (const c of data.clusters) {
@@ -786,7 +777,7 @@ async function importRecords(context: Context, input: RecordsInput): Promise<Rec
   const data = prepareRecords(input);
   const vectors = await embedNewMemories(context, [data]);
   return retryingTransaction(
-    context.prisma,
+    context.db,
     async (tx) => {
       await lockKeys(tx, recordLockKeys(context.viewer.id, [data]));
       return importRecordsIn(tx, context, data, new Map(vectors));

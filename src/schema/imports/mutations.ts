@@ -7,7 +7,7 @@ import { GraphQLError, coerceInputValue, type GraphQLInputObjectType, type Graph
 import { builder } from "../../builder.ts";
 import type { Context } from "../../context.ts";
 import { apiError, badInput } from "../../errors.ts";
-import type { Prisma } from "../../generated/prisma/client.ts";
+import type { ViewerTransaction } from "../../auth/viewer-client.ts";
 import { ImportFormatError, type ImportedConversation, type ParseResult } from "../../import/model.ts";
 import { TEXT_FORMATS, parseText } from "../../import/formats/index.ts";
 import { checkText } from "../inputs.ts";
@@ -73,7 +73,7 @@ const ImportPayload = builder.objectRef<ImportedResult>("ImportPayload").impleme
       type: ["Conversation"],
       description: "The conversations imported into, new or existing, in the source's order.",
       resolve: async (query, result, _args, context) => {
-        const rows = await context.prisma.conversation.findMany({ ...query, where: { id: { in: result.conversationIds }, userId: context.viewer.id } });
+        const rows = await context.db.conversation.findMany({ ...query, where: { id: { in: result.conversationIds } } });
         const byId = new Map(rows.map((row) => [row.id, row]));
         return result.conversationIds.flatMap((id) => byId.get(id) ?? []);
       },
@@ -111,16 +111,16 @@ function conversationRow(input: Omit<ConversationImport, "messages">) {
  * conversation and the messages the first stored (rather than failing on the unique source id).
  * Transaction-scoped advisory locks, taken in one order (sorted) by one statement.
  */
-async function lockSourceIds(tx: Prisma.TransactionClient, viewerId: string, externalIds: string[]) {
+async function lockSourceIds(tx: ViewerTransaction, viewerId: string, externalIds: string[]) {
   await lockKeys(tx, sourceLockKeys(viewerId, externalIds));
 }
 
 const sourceLockKeys = (viewerId: string, externalIds: readonly string[]) => externalIds.map((id) => `import:${viewerId}:${id}`);
 
 /** Inside a transaction: the viewer's conversation with this source id (created when new), and the new messages. */
-async function importInto(tx: Prisma.TransactionClient, viewerId: string, input: ConversationImport, prepared: ReturnType<typeof prepareMessages>) {
+async function importInto(tx: ViewerTransaction, viewerId: string, input: ConversationImport, prepared: ReturnType<typeof prepareMessages>) {
   const row = conversationRow(input);
-  const existing = await tx.conversation.findUnique({ where: { userId_externalId: { userId: viewerId, externalId: row.externalId } }, select: { id: true } });
+  const existing = await tx.conversation.findFirst({ where: { externalId: row.externalId }, select: { id: true } });
   const id = existing?.id ?? (await tx.conversation.create({ data: { ...row, userId: viewerId }, select: { id: true } })).id;
   const result = await insertMessages(tx, viewerId, id, prepared);
   const toolUses = result.messageIds.length ? await tx.toolUse.count({ where: { messageId: { in: result.messageIds } } }) : 0;
@@ -144,7 +144,7 @@ async function importConversationBatch(context: Context, input: ConversationImpo
   const prepared = prepareMessages(input.messages, { fieldOf: (i) => `input.messages[${i}]` });
   const externalId = conversationRow(input).externalId;
   const result = await retryingTransaction(
-    context.prisma,
+    context.db,
     async (tx) => {
       await lockSourceIds(tx, context.viewer.id, [externalId]);
       return importInto(tx, context.viewer.id, input, prepared);
@@ -275,7 +275,7 @@ async function importSqliteFile(context: Context, content: string, name: string,
   const vectors = await embedNewMemories(context, batches);
   const viewerId = context.viewer.id;
   const { imported, records } = await retryingTransaction(
-    context.prisma,
+    context.db,
     async (tx) => {
       await lockKeys(tx, [...sourceLockKeys(viewerId, [conversation.externalId]), ...recordLockKeys(viewerId, batches)]);
       const imported = await importInto(tx, viewerId, input, prepared);
@@ -303,7 +303,7 @@ async function importFile(context: Context, format: keyof typeof TEXT_FORMATS, c
     input: { ...conversation, messages: [] } as ConversationImport,
     prepared: prepareMessages(messageInputs(conversation), { max: MAX_MESSAGES_PER_FILE, fieldOf: (i) => `${conversation.externalId}.messages[${i}]` }),
   }));
-  const results = await retryingTransaction(context.prisma, async (tx) => {
+  const results = await retryingTransaction(context.db, async (tx) => {
     await lockSourceIds(tx, context.viewer.id, batches.map((batch) => batch.input.externalId));
     const out = [];
     for (const batch of batches) out.push(await importInto(tx, context.viewer.id, batch.input, batch.prepared));

@@ -1,14 +1,14 @@
-// Memory clusters (seed 000): named groups of memories with themes, a centroid, and a score per member.
+// Memory clusters: named groups of memories with themes, a centroid, and a score per member.
 import { builder } from "../../builder.ts";
 import { retryingTransaction } from "../../db/transaction.ts";
 import { badInput, notFound } from "../../errors.ts";
 import { Prisma } from "../../generated/prisma/client.ts";
 import type { Context } from "../../context.ts";
-import { checkVector, toSql } from "../../search/vectors.ts";
+import { checkVector, storeVector } from "../../search/vectors.ts";
 import { ownedNodeKeys } from "../../auth/node-access.ts";
 import { decodeId, requireOwned } from "../ids.ts";
 import { checkRange, checkText, jsonInput } from "../inputs.ts";
-import { ownedQuery, owner, type ViewerTransaction } from "../../auth/viewer-client.ts";
+import { ownedExecute, ownedQuery, owner, type ViewerTransaction } from "../../auth/viewer-client.ts";
 
 const MAX_MEMBERS = 500;
 
@@ -97,9 +97,8 @@ builder.mutationField("createMemoryCluster", (t) =>
           select: { id: true },
         });
         if (input.centroid) {
-          await tx.$executeRaw`
-            UPDATE memory_clusters SET centroid = ${toSql(input.centroid)}::vector, centroid_model = ${input.model},
-                   centroid_dimensions = ${input.centroid.length} WHERE id = ${cluster.id}`;
+          await ownedExecute(tx, context.viewer.id)`
+            UPDATE memory_clusters SET ${storeVector("centroid", input.centroid, input.model!)} WHERE id = ${cluster.id} AND ${owner()}`;
         }
         await upsertMembers(tx, context.viewer.id, cluster.id, members, (input.members ?? []).map((m) => m.memoryId));
         return cluster.id;

@@ -1,4 +1,4 @@
-// Writing memories (seeds 000 and 004): create, update, soft or hard delete, restore, merge, and
+// Writing long-term memories: create, update, soft or hard delete, restore, merge, and
 // recording access. Embeddings are given by the client (with their model) or computed by the server.
 import { builder } from "../../builder.ts";
 import { badInput, notFound } from "../../errors.ts";
@@ -10,13 +10,11 @@ import { checkVector } from "../../search/vectors.ts";
 import { checkModelSize } from "../../search/stored.ts";
 import { ownedNodeKeys } from "../../auth/node-access.ts";
 import { decodeId, requireOwned } from "../ids.ts";
-import { checkRange, checkText, jsonInput, unlessNull } from "../inputs.ts";
+import { MAX_LIST, checkList, checkRange, checkText, embedInput, jsonInput, unlessNull, type InputFieldBuilder } from "../inputs.ts";
 import { setMemoryEmbedding } from "./sql.ts";
 import { ownedQuery, owner } from "../../auth/viewer-client.ts";
 
-const MAX_LIST = 200;
-
-const memoryFields = (t: Parameters<Parameters<typeof builder.inputType>[1]["fields"]>[0]) => ({
+const memoryFields = (t: InputFieldBuilder) => ({
   externalId: t.string({ description: "The source system's id for the memory; unique among your memories (CONFLICT otherwise)." }),
   content: t.string(),
   summary: t.string(),
@@ -45,11 +43,6 @@ const UpdateMemoryInput = builder.inputType("UpdateMemoryInput", {
   fields: memoryFields,
 });
 type MemoryInput = typeof CreateMemoryInput.$inferInput;
-
-function checkList(list: readonly string[] | null | undefined, field: string) {
-  if (list && list.length > MAX_LIST) throw badInput(`${field} may hold at most ${MAX_LIST} items`, field);
-  return list ? [...list] : undefined;
-}
 
 /** The message ids as database ids, after checking every one is the viewer's (one query). */
 async function ownMessageIds(context: Context, globalIds: readonly string[] | null | undefined, field = "input"): Promise<string[] | undefined> {
@@ -96,9 +89,7 @@ async function embeddingFor(context: Context, input: MemoryInput, content: strin
     return { vector: input.embedding, model: input.model };
   }
   if (content === undefined) return undefined;
-  const [vector] = await context.embedder.embed([content]).catch((error: Error) => {
-    throw badInput(`input.content cannot be embedded: ${error.message}`, "input.content");
-  });
+  const [vector] = await embedInput(context.embedder, [content], "input.content");
   return { vector, model: context.embedder.model };
 }
 
@@ -115,7 +106,7 @@ builder.mutationField("createMemory", (t) =>
           data: { ...data, content: data.content!, userId: context.viewer.id, conversationId: data.conversationId ?? undefined },
           select: { id: true },
         });
-        if (embedding) await setMemoryEmbedding(tx, memory.id, embedding.vector, embedding.model);
+        if (embedding) await setMemoryEmbedding(tx, context.viewer.id, memory.id, embedding.vector, embedding.model);
         return memory.id;
       });
       return context.db.memory.findUniqueOrThrow({ ...query, where: { id } });
@@ -146,11 +137,7 @@ builder.mutationField("createMemories", (t) =>
       }
       // One embedder call for every memory that brings no vector of its own.
       const toEmbed = inputs.flatMap((input, i) => (input.embedding ? [] : [i]));
-      const vectors = toEmbed.length
-        ? await context.embedder.embed(toEmbed.map((i) => prepared[i].content!)).catch((error: Error) => {
-            throw badInput(`inputs cannot be embedded: ${error.message}`, "inputs");
-          })
-        : [];
+      const vectors = await embedInput(context.embedder, toEmbed.map((i) => prepared[i].content!), "inputs");
       const embeddings = inputs.map((input) => (input.embedding ? { vector: input.embedding, model: input.model! } : undefined));
       toEmbed.forEach((i, n) => (embeddings[i] = { vector: vectors[n], model: context.embedder.model }));
       const ids = await retryingTransaction(context.db, async (tx) => {
@@ -159,7 +146,7 @@ builder.mutationField("createMemories", (t) =>
           select: { id: true },
         });
         // createManyAndReturn returns the rows in the order given (one INSERT … RETURNING).
-        for (const [i, memory] of created.entries()) await setMemoryEmbedding(tx, memory.id, embeddings[i]!.vector, embeddings[i]!.model);
+        for (const [i, memory] of created.entries()) await setMemoryEmbedding(tx, context.viewer.id, memory.id, embeddings[i]!.vector, embeddings[i]!.model);
         return created.map((memory) => memory.id);
       }, { timeout: 60_000, maxWait: 30_000 });
       const rows = await context.db.memory.findMany({ ...query, where: { id: { in: ids } } });
@@ -180,7 +167,7 @@ builder.mutationField("updateMemory", (t) =>
       const embedding = await embeddingFor(context, input, data.content ?? undefined);
       await retryingTransaction(context.db, async (tx) => {
         await tx.memory.update({ where: { id: memoryId }, data: { ...data, content: data.content ?? undefined } });
-        if (embedding) await setMemoryEmbedding(tx, memoryId, embedding.vector, embedding.model);
+        if (embedding) await setMemoryEmbedding(tx, context.viewer.id, memoryId, embedding.vector, embedding.model);
       });
       return context.db.memory.findUniqueOrThrow({ ...query, where: { id: memoryId } });
     },
@@ -290,7 +277,7 @@ builder.mutationField("mergeMemories", (t) =>
       const recordId = await retryingTransaction(context.db, async (tx) => {
         await ownedQuery(tx, context.viewer.id)`
           SELECT id FROM memories WHERE id IN (${Prisma.join(all)}) AND ${owner()} ORDER BY id FOR UPDATE`;
-        const memories = await tx.memory.findMany({ where: { id: { in: all }, userId: context.viewer.id, deletedAt: null } });
+        const memories = await tx.memory.findMany({ where: { id: { in: all }, deletedAt: null } });
         const kept = memories.find((m) => m.id === keepId);
         if (!kept) throw badInput("keepId is deleted: restore it first", "keepId");
         const missing = mergeIds.findIndex((id) => !memories.some((m) => m.id === id));
@@ -311,7 +298,7 @@ builder.mutationField("mergeMemories", (t) =>
             sourceMessageIds: union(...memories.map((m) => m.sourceMessageIds)),
           },
         });
-        if (embedding) await setMemoryEmbedding(tx, keepId, embedding.vector, embedding.model);
+        if (embedding) await setMemoryEmbedding(tx, context.viewer.id, keepId, embedding.vector, embedding.model);
         const memberships = await tx.clusterMembership.findMany({ where: { memoryId: { in: mergeIds } } });
         await tx.clusterMembership.createMany({
           data: memberships.map((m) => ({ memoryId: keepId, clusterId: m.clusterId, score: m.score })),

@@ -7,7 +7,7 @@ import { checkVector, similarityOf, vectorScore, type DistanceMetric } from "../
 import { checkModelSize } from "../../search/stored.ts";
 import { DistanceMetricEnum } from "../search/metric.ts";
 import { decodeId, requireOwned } from "../ids.ts";
-import { DateTimeRange, MAX_PATTERN_LENGTH, MAX_TEXT_MATCHES, checkPattern, checkRange, checkText, dateRange, orderWithTieBreak } from "../inputs.ts";
+import { DateTimeRange, MAX_PATTERN_LENGTH, MAX_TEXT_MATCHES, checkPattern, checkRange, checkText, dateRange, embedInput, orderWithTieBreak } from "../inputs.ts";
 import { MemoryRef } from "./types.ts";
 import { memoryEmbedding, memoryIdsContaining, nearestMemories } from "./sql.ts";
 
@@ -39,8 +39,7 @@ const MemoryOrder = builder.prismaOrderBy("Memory", {
 });
 
 async function memoryWhere(filter: typeof MemoryFilter.$inferInput | null | undefined, includeDeleted: boolean, context: Context): Promise<Prisma.MemoryWhereInput> {
-  const userId = context.viewer.id;
-  const where: Prisma.MemoryWhereInput = { userId, ...(includeDeleted ? {} : { deletedAt: null }) };
+  const where: Prisma.MemoryWhereInput = includeDeleted ? {} : { deletedAt: null };
   if (!filter) return where;
   const and: Prisma.MemoryWhereInput[] = [];
   if (filter.kind?.length) where.kind = { in: [...filter.kind] };
@@ -56,7 +55,7 @@ async function memoryWhere(filter: typeof MemoryFilter.$inferInput | null | unde
   if (filter.contains) {
     const text = checkPattern(filter.contains, "filter.contains");
     const conversationId = where.conversationId as string | undefined;
-    and.push({ id: { in: await memoryIdsContaining(context.prisma, userId, text, { includeDeleted, conversationId }, MAX_TEXT_MATCHES) } });
+    and.push({ id: { in: await memoryIdsContaining(context.prisma, context.viewer.id, text, { includeDeleted, conversationId }, MAX_TEXT_MATCHES) } });
   }
   const createdAt = dateRange(filter.createdAt, "filter.createdAt");
   if (createdAt) where.createdAt = createdAt;
@@ -77,12 +76,12 @@ builder.queryField("memories", (t) =>
       includeDeleted: t.arg.boolean({ defaultValue: false }),
     },
     resolve: async (query, _root, args, context) =>
-      context.prisma.memory.findMany({
+      context.db.memory.findMany({
         ...query,
         where: await memoryWhere(args.filter, args.includeDeleted ?? false, context),
         orderBy: orderWithTieBreak(args.orderBy, { createdAt: "desc" }),
       }),
-    totalCount: async (_root, args, context) => context.prisma.memory.count({ where: await memoryWhere(args.filter, args.includeDeleted ?? false, context) }),
+    totalCount: async (_root, args, context) => context.db.memory.count({ where: await memoryWhere(args.filter, args.includeDeleted ?? false, context) }),
   }),
 );
 
@@ -112,15 +111,13 @@ async function queryVector(context: Context, args: { to?: string | null; vector?
   if (given !== 1) throw badInput("give exactly one of to, vector or text", "to");
   if (args.to) {
     const id = await requireOwned(context, "Memory", args.to, "to");
-    const stored = await memoryEmbedding(context.prisma, id);
+    const stored = await memoryEmbedding(context.prisma, context.viewer.id, id);
     if (!stored) throw badInput("that memory has no embedding to compare with", "to");
     return { vector: stored.vector, model: stored.model, excludeId: id };
   }
   if (args.vector) return { vector: args.vector, model: args.model ?? null };
   const text = checkText(args.text, "text", { maxLength: 2000 })!;
-  const [vector] = await context.embedder.embed([text]).catch((error: Error) => {
-    throw badInput(`text cannot be embedded: ${error.message}`, "text");
-  });
+  const [vector] = await embedInput(context.embedder, [text], "text");
   return { vector, model: context.embedder.model };
 }
 
@@ -147,7 +144,7 @@ builder.queryField("similarMemories", (t) =>
       const hits = (await nearestMemories(context.prisma, context.viewer.id, vector, { limit, model, excludeId, metric }, context.search)).filter(
         (hit) => threshold == null || similarityOf(metric, hit.distance) >= threshold,
       );
-      const memories = await context.prisma.memory.findMany({ where: { id: { in: hits.map((h) => h.id) }, userId: context.viewer.id } });
+      const memories = await context.db.memory.findMany({ where: { id: { in: hits.map((h) => h.id) } } });
       const byId = new Map(memories.map((m) => [m.id, m]));
       return hits.flatMap((hit) => (byId.has(hit.id) ? [{ memory: byId.get(hit.id)!, distance: hit.distance, metric }] : []));
     },
@@ -161,12 +158,12 @@ builder.queryField("memoryClusters", (t) =>
     description: "The viewer's memory clusters, by name; each with its members and their scores.",
     args: { theme: t.arg.string({ description: "Only clusters with this theme." }) },
     resolve: (query, _root, args, context) =>
-      context.prisma.memoryCluster.findMany({
+      context.db.memoryCluster.findMany({
         ...query,
-        where: { userId: context.viewer.id, ...(args.theme ? { themes: { has: args.theme } } : {}) },
+        where: args.theme ? { themes: { has: args.theme } } : {},
         orderBy: [{ name: "asc" }, { id: "asc" }],
       }),
     totalCount: (_root, args, context) =>
-      context.prisma.memoryCluster.count({ where: { userId: context.viewer.id, ...(args.theme ? { themes: { has: args.theme } } : {}) } }),
+      context.db.memoryCluster.count({ where: args.theme ? { themes: { has: args.theme } } : {} }),
   }),
 );

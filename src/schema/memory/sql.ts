@@ -2,22 +2,21 @@
 // statement is limited to the viewer's rows.
 import { Prisma } from "../../generated/prisma/client.ts";
 import type { PrismaClient } from "../../db/database.ts";
-import { ownedQuery, owner } from "../../auth/viewer-client.ts";
-import { toSql, type DistanceMetric } from "../../search/vectors.ts";
+import { ownedExecute, ownedQuery, owner } from "../../auth/viewer-client.ts";
+import { storeVector, type DistanceMetric } from "../../search/vectors.ts";
 import { nearest, type SearchTuning } from "../../search/nearest.ts";
 
 type Sql = Pick<PrismaClient, "$executeRaw" | "$queryRaw">;
 
-export async function setMemoryEmbedding(db: Sql, memoryId: string, vector: readonly number[], model: string) {
-  await db.$executeRaw`
-    UPDATE memories SET embedding = ${toSql(vector)}::vector, embedding_model = ${model},
-                        embedding_dimensions = ${vector.length}, updated_at = now()
-     WHERE id = ${memoryId}`;
+export async function setMemoryEmbedding(db: Sql, viewerId: string, memoryId: string, vector: readonly number[], model: string) {
+  await ownedExecute(db, viewerId)`
+    UPDATE memories SET ${storeVector("embedding", vector, model)}, updated_at = now()
+     WHERE id = ${memoryId} AND ${owner()}`;
 }
 
-export async function memoryEmbedding(db: Sql, memoryId: string): Promise<{ vector: number[]; model: string | null } | null> {
-  const rows = await db.$queryRaw<{ embedding: string | null; model: string | null }[]>`
-    SELECT embedding::text AS embedding, embedding_model AS model FROM memories WHERE id = ${memoryId}`;
+export async function memoryEmbedding(db: Sql, viewerId: string, memoryId: string): Promise<{ vector: number[]; model: string | null } | null> {
+  const rows = await ownedQuery(db, viewerId)<{ embedding: string | null; model: string | null }>`
+    SELECT embedding::text AS embedding, embedding_model AS model FROM memories WHERE id = ${memoryId} AND ${owner()}`;
   if (!rows[0]?.embedding) return null;
   return { vector: JSON.parse(rows[0].embedding) as number[], model: rows[0].model };
 }

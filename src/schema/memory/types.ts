@@ -1,4 +1,4 @@
-// Long-term memories (seeds 000 and 004), their clusters and merge history.
+// Long-term memories (what an assistant keeps across sessions), their clusters and merge history.
 import { builder } from "../../builder.ts";
 import { listFirst, listTake } from "../lists.ts";
 import { storedEmbeddings } from "../../search/stored.ts";

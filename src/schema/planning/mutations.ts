@@ -1,4 +1,4 @@
-// Writing seed 001's planning board: epics are created at the end of the viewer's board, changed,
+// Writing the planning board (a product roadmap of epics): epics are created at the end of the viewer's board, changed,
 // moved and deleted. Each user's board is numbered 1..n by `order`, without gaps, so a position is
 // an order; every change to the numbering locks the board and renumbers it in one transaction.
 import { builder } from "../../builder.ts";
@@ -7,11 +7,9 @@ import type { Context } from "../../context.ts";
 import { badInput, notFound } from "../../errors.ts";
 import { requireOwned } from "../ids.ts";
 import { EpicPriorityEnum, EpicStatusEnum } from "../enums.ts";
-import { checkText, unlessNull } from "../inputs.ts";
+import { checkText, unlessNull, type InputFieldBuilder } from "../inputs.ts";
 import { DeletePayload } from "../conversations/mutations.ts";
 import { boardIds, lockBoard, renumber } from "./sql.ts";
-
-type InputFieldBuilder = Parameters<Parameters<typeof builder.inputType>[1]["fields"]>[0];
 
 const epicFields = (t: InputFieldBuilder, creating: boolean) => ({
   title: t.string({ required: creating }),
@@ -57,7 +55,7 @@ builder.mutationField("createEpic", (t) =>
       const userId = context.viewer.id;
       return retryingTransaction(context.db, async (tx) => {
         await lockBoard(tx, userId);
-        const { _max } = await tx.epic.aggregate({ where: { userId }, _max: { order: true } });
+        const { _max } = await tx.epic.aggregate({ _max: { order: true } });
         return tx.epic.create({ ...query, data: { ...data, title: data.title!, userId, order: (_max.order ?? 0) + 1 } });
       });
     },
@@ -136,7 +134,7 @@ builder.mutationField("moveEpic", (t) =>
       const target = await moveTarget(context, epicId, args);
       await retryingTransaction(context.db, async (tx) => {
         await lockBoard(tx, userId);
-        const board = await boardIds(tx, userId);
+        const board = await boardIds(tx);
         if (!board.includes(epicId)) throw notFound("Epic", id); // deleted since it was checked
         const others = board.filter((other) => other !== epicId);
         const index = targetIndex(others, target);
@@ -160,7 +158,7 @@ builder.mutationField("deleteEpic", (t) =>
       await retryingTransaction(context.db, async (tx) => {
         await lockBoard(tx, userId);
         await tx.epic.delete({ where: { id: epicId }, select: { id: true } });
-        await renumber(tx, userId, await boardIds(tx, userId));
+        await renumber(tx, userId, await boardIds(tx));
       });
       return { deletedId: id };
     },

@@ -11,9 +11,9 @@ export async function lockBoard(tx: Tx, userId: string) {
   await tx.$queryRaw`SELECT id FROM users WHERE id = ${userId} FOR NO KEY UPDATE`;
 }
 
-/** The viewer's epic ids in board order (ties broken by id, as the epics query does). */
-export async function boardIds(tx: Tx, userId: string): Promise<string[]> {
-  const rows = await tx.epic.findMany({ where: { userId }, orderBy: [{ order: "asc" }, { id: "asc" }], select: { id: true } });
+/** The viewer's epic ids in board order (ties broken by id, as the epics query does): tx is the viewer's. */
+export async function boardIds(tx: Tx): Promise<string[]> {
+  const rows = await tx.epic.findMany({ orderBy: [{ order: "asc" }, { id: "asc" }], select: { id: true } });
   return rows.map((row) => row.id);
 }
 

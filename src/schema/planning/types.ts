@@ -1,4 +1,4 @@
-// Seed 001's planning board.
+// The planning board: a user's epics, a product roadmap in one ordered list.
 import { builder } from "../../builder.ts";
 import { EpicPriorityEnum, EpicStatusEnum } from "../enums.ts";
 

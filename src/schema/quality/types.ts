@@ -1,4 +1,4 @@
-// Seed 000's data-quality records: validation, quality metrics and analysis runs.
+// What is known about a memory's quality: its validation, quality metrics and analysis runs.
 import { builder } from "../../builder.ts";
 import { AnalysisStatusEnum, ValidationSeverityEnum, ValidationStateEnum } from "../enums.ts";
 import { listFirst, listTake } from "../lists.ts";

@@ -3,7 +3,7 @@ import { builder } from "../../builder.ts";
 import { badInput } from "../../errors.ts";
 import type { Context } from "../../context.ts";
 import { decodeId } from "../ids.ts";
-import { DateTimeRange, checkRange, checkText, dateRange } from "../inputs.ts";
+import { DateTimeRange, checkRange, checkText, dateRange, embedInput } from "../inputs.ts";
 import { ConversationChunkRef, MessageRef } from "../conversations/types.ts";
 import { MemoryRef } from "../memory/types.ts";
 import { checkVector, type DistanceMetric } from "../../search/vectors.ts";
@@ -76,11 +76,10 @@ const SearchHit = builder.objectRef<LoadedHit>("SearchHit").implement({
 
 async function loadNodes(context: Context, hits: Hit[]): Promise<LoadedHit[]> {
   const ids = (kind: SearchKind) => hits.filter((h) => h.kind === kind).map((h) => h.id);
-  const userId = context.viewer.id;
   const [messages, chunks, memories] = await Promise.all([
-    ids("MESSAGE").length ? context.prisma.message.findMany({ where: { id: { in: ids("MESSAGE") }, conversation: { userId } } }) : [],
-    ids("CHUNK").length ? context.prisma.conversationChunk.findMany({ where: { id: { in: ids("CHUNK") }, userId } }) : [],
-    ids("MEMORY").length ? context.prisma.memory.findMany({ where: { id: { in: ids("MEMORY") }, userId } }) : [],
+    ids("MESSAGE").length ? context.db.message.findMany({ where: { id: { in: ids("MESSAGE") } } }) : [],
+    ids("CHUNK").length ? context.db.conversationChunk.findMany({ where: { id: { in: ids("CHUNK") } } }) : [],
+    ids("MEMORY").length ? context.db.memory.findMany({ where: { id: { in: ids("MEMORY") } } }) : [],
   ]);
   const byKey = new Map<string, object>([
     ...messages.map((m) => [`MESSAGE:${m.id}`, m] as const),
@@ -127,11 +126,7 @@ builder.queryField("search", (t) =>
           vector = args.vector;
           if (model) await checkModelSize(context.prisma, context.embedder, context.viewer.id, model, vector.length, "vector");
         } else if (text !== undefined) {
-          try {
-            [vector] = await context.embedder.embed([text]);
-          } catch (error) {
-            throw badInput(`query cannot be embedded: ${error instanceof Error ? error.message : String(error)}`, "query");
-          }
+          [vector] = await embedInput(context.embedder, [text], "query");
           model ??= context.embedder.model;
         } else throw badInput("give a query or a vector", "vector");
       }

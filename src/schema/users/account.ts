@@ -34,10 +34,12 @@ builder.mutationField("deleteViewer", (t) =>
       requirePerson(context, "delete its user");
       const { id, externalId } = context.viewer;
       if (args.confirm !== externalId) throw badInput("confirm must be the viewer's externalId", "confirm");
-      const deleted = await retryingTransaction(context.prisma, async (tx) => {
-        const conversations = await tx.conversation.count({ where: { userId: id } });
-        const messages = await tx.message.count({ where: { conversation: { userId: id } } });
-        const memories = await tx.memory.count({ where: { userId: id } });
+      // Through the viewer's client: the counts and the deletion reach the viewer's rows only. Their
+      // queued jobs (the server's table) go with the user row by its cascade.
+      const deleted = await retryingTransaction(context.db, async (tx) => {
+        const conversations = await tx.conversation.count();
+        const messages = await tx.message.count();
+        const memories = await tx.memory.count();
         await tx.user.delete({ where: { id } });
         return { externalId, conversations, messages, memories };
       });
