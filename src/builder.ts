@@ -5,10 +5,11 @@ import PrismaUtilsPlugin from "@pothos/plugin-prisma-utils";
 import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import DataloaderPlugin from "@pothos/plugin-dataloader";
+import ValidationPlugin from "@pothos/plugin-validation";
 import type PrismaTypes from "./generated/pothos-types.ts";
 import { getDatamodel } from "./generated/pothos-types.ts";
 import type { Context } from "./context.ts";
-import { badInput, forbidden } from "./errors.ts";
+import { badInput, fieldOfPath, forbidden } from "./errors.ts";
 import { PAGE_LIMITS } from "./config.ts";
 import { resolveOwnedNodes } from "./auth/node-access.ts";
 
@@ -25,7 +26,16 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: false;
 }>({
-  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin, PrismaUtilsPlugin, DataloaderPlugin],
+  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin, PrismaUtilsPlugin, DataloaderPlugin, ValidationPlugin],
+  // Constraints declared on input fields (schema/constraints.ts): the first one broken is the client's
+  // BAD_USER_INPUT, naming the field where it sits in the arguments, as the resolvers' own checks do.
+  validation: {
+    validationError: (failure) => {
+      const [issue] = failure.issues;
+      const field = fieldOfPath(issue.path);
+      return badInput(`${field} ${issue.message}`, field);
+    },
+  },
   defaultFieldNullability: false,
   scopeAuth: {
     authScopes: (context) => ({

@@ -28,6 +28,13 @@ export const forbidden = (message = "You may not see or change this") => apiErro
 export const notFound = (what: string, id?: string) =>
   apiError("NOT_FOUND", id ? `${what} ${id} was not found` : `${what} was not found`, id ? { id } : {});
 export const badInput = (message: string, field?: string) => apiError("BAD_USER_INPUT", message, field ? { field } : {});
+
+/** An argument's path as the validation plugin reports it (["input", "messages", 3, "content"]), as errors name fields: `input.messages[3].content`. */
+export function fieldOfPath(path: readonly (PropertyKey | { key: PropertyKey })[] | undefined): string {
+  return (path ?? [])
+    .map((part) => (typeof part === "object" ? part.key : part))
+    .reduce<string>((field, key) => (typeof key === "number" ? `${field}[${key}]` : field ? `${field}.${String(key)}` : String(key)), "");
+}
 export const conflict = (message: string) => apiError("CONFLICT", message);
 export const tooComplex = (message: string, extensions: Record<string, unknown> = {}) => apiError("QUERY_TOO_COMPLEX", message, extensions);
 

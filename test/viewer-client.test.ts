@@ -2,7 +2,8 @@
 // changes the viewer's rows only, however the caller wrote its `where`; raw SQL must bind the viewer.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/db/database.ts";
-import { ownedExecute, ownedQuery, owner, viewerClient } from "../src/auth/viewer-client.ts";
+import { Prisma } from "../src/generated/prisma/client.ts";
+import { ownedExecute, ownedQuery, ownedStatement, owner, viewerClient } from "../src/auth/viewer-client.ts";
 import { freshDatabase } from "./support/database.ts";
 
 let db: Database;
@@ -61,6 +62,17 @@ describe("viewerClient", () => {
     const client = viewerClient(db.prisma, mine);
     await expect(client.backgroundJob.count()).rejects.toThrow(/server's own table/);
   });
+
+  it("queues a job of the viewer's own inside the viewer's transaction, and no other", async () => {
+    const client = viewerClient(db.prisma, mine);
+    const job = (userId: string) => ({ data: { kind: "embed_messages", userId, conversationId: myConversation, payload: { messageIds: [] }, items: 0 }, select: { id: true } });
+    const queued = await client.$transaction(async (tx) => tx.backgroundJob.create(job(mine)));
+    await expect(client.backgroundJob.create(job(theirs))).rejects.toThrow(/server's own table/);
+    await expect(client.backgroundJob.deleteMany({})).rejects.toThrow(/server's own table/);
+    await expect(client.backgroundJob.update({ where: { id: queued.id }, data: { items: 1 } })).rejects.toThrow(/server's own table/);
+    expect(await db.prisma.backgroundJob.findMany({ select: { userId: true } })).toEqual([{ userId: mine }]);
+    await db.prisma.backgroundJob.deleteMany({});
+  });
 });
 
 describe("ownedQuery", () => {
@@ -71,5 +83,15 @@ describe("ownedQuery", () => {
     expect(() => ownedQuery(db.prisma, mine)`SELECT id FROM conversations WHERE id = ${theirConversation}`).toThrow(/must bind the viewer/);
     expect(await ownedExecute(db.prisma, mine)`UPDATE conversations SET title = 'x' WHERE id = ${theirConversation} AND ${owner()}`).toBe(0);
     expect(() => owner("c; DROP TABLE users") && ownedQuery(db.prisma, mine)`SELECT 1 FROM conversations WHERE ${owner("c; DROP TABLE users")}`).toThrow(/alias/);
+  });
+});
+
+describe("ownedStatement", () => {
+  it("binds an owner() nested in fragments as a plain equality on the alias, and refuses a statement without one", async () => {
+    const where = Prisma.sql`${owner("c")} AND c.title IS NOT NULL`;
+    const statement = ownedStatement(mine, Prisma.sql`SELECT c.id FROM conversations c WHERE ${where}`);
+    expect(statement.sql).toBe("SELECT c.id FROM conversations c WHERE c.user_id = ? AND c.title IS NOT NULL");
+    expect(await db.prisma.$queryRaw(statement)).toEqual([{ id: myConversation }]);
+    expect(() => ownedStatement(mine, Prisma.sql`SELECT id FROM conversations WHERE ${Prisma.sql`id = ${theirConversation}`}`)).toThrow(/must bind the viewer/);
   });
 });

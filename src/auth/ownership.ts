@@ -44,4 +44,13 @@ export const unownedModels = {
   serverEmbedder: "which embedding models this server has used: server configuration, not anyone's data",
 } as const;
 
+/**
+ * The one write a viewer's client may make to a server table: queuing the embedding of the messages
+ * the same transaction stores, as a job of the viewer's own (a `create`, nothing else; any other
+ * operation on these tables, and a job for someone else, is refused).
+ */
+export const viewerInserts: { [M in keyof typeof unownedModels]?: (userId: string, data: { userId?: string | null }) => boolean } = {
+  backgroundJob: (userId, data) => data.userId === userId,
+};
+
 export const serverOnlyModels = Object.keys(unownedModels) as (keyof typeof unownedModels)[];

@@ -5,7 +5,7 @@
 import { Prisma } from "../generated/prisma/client.ts";
 import type { PrismaClient } from "../db/database.ts";
 import { dropRedundantCursors } from "../db/seek-pages.ts";
-import { ownedBy, unownedModels } from "./ownership.ts";
+import { ownedBy, unownedModels, viewerInserts } from "./ownership.ts";
 
 /** Operations whose `where` is filtered by the owner. Inserts have no `where`: their parent is looked up through this client first. */
 const FILTERED = new Set([
@@ -28,6 +28,7 @@ const READS = new Set(["findUnique", "findUniqueOrThrow", "findFirst", "findFirs
 type Rule = (userId: string) => object;
 const rules = new Map<string, Rule>(Object.entries(ownedBy).map(([model, rule]) => [model[0].toUpperCase() + model.slice(1), rule]));
 const unowned = new Set(Object.keys(unownedModels).map((model) => model[0].toUpperCase() + model.slice(1)));
+const inserts = new Map(Object.entries(viewerInserts).map(([model, allowed]) => [model[0].toUpperCase() + model.slice(1), allowed!]));
 
 type Where = { AND?: object | object[] } & Record<string, unknown>;
 
@@ -44,6 +45,8 @@ export function viewerClient(prisma: PrismaClient, viewerId: string) {
       $allModels: {
         $allOperations({ model, operation, args, query }) {
           const rule = rules.get(model);
+          const insert = inserts.get(model);
+          if (!rule && insert && operation === "create" && insert(viewerId, (args as { data: { userId?: string | null } }).data)) return query(args);
           if (!rule) {
             throw new Error(unowned.has(model) ? `${model} is the server's own table, not reachable through a viewer's client` : `${model} has no ownership rule`);
           }

@@ -8,6 +8,7 @@
 import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "../db/database.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
+import type { ViewerTransaction } from "../auth/viewer-client.ts";
 
 export type JobKind = "embed_messages" | "reembed";
 
@@ -29,15 +30,15 @@ type Db = PrismaClient | Prisma.TransactionClient;
  * In the writer's transaction: new messages to chunk and embed. One statement.
  *
  * The writer's transaction is the viewer's (auth/viewer-client.ts), whose client refuses the server's
- * tables; the queue is one of them. So the job goes in by a raw statement on the same transaction —
- * only `$executeRaw` is asked for, so nothing else of the server's tables is reachable from here —
- * and it is written for the viewer's own conversation: the caller locked it through the viewer's client.
+ * tables but this one insert: a job of the viewer's own (`viewerInserts` in auth/ownership.ts), so the
+ * job exists exactly when the messages were committed.
  */
-export async function enqueueMessageEmbedding(tx: Pick<PrismaClient, "$executeRaw">, userId: string, conversationId: string, messageIds: readonly string[]) {
+export async function enqueueMessageEmbedding(tx: Pick<ViewerTransaction, "backgroundJob">, userId: string, conversationId: string, messageIds: readonly string[]) {
   if (messageIds.length === 0) return;
-  await tx.$executeRaw`
-    INSERT INTO background_jobs (kind, user_id, conversation_id, payload, items, updated_at)
-    VALUES ('embed_messages', ${userId}, ${conversationId}, ${JSON.stringify({ messageIds: [...messageIds] })}::jsonb, ${messageIds.length}, now())`;
+  await tx.backgroundJob.create({
+    data: { kind: "embed_messages", userId, conversationId, payload: { messageIds: [...messageIds] }, items: messageIds.length },
+    select: { id: true },
+  });
 }
 
 export async function enqueue(db: Db, kind: JobKind, payload: Prisma.InputJsonValue, items: number) {

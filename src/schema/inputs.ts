@@ -21,10 +21,15 @@ export function dateRange(range: { from?: Date | null; to?: Date | null } | null
   return { ...(range.from ? { gte: range.from } : {}), ...(range.to ? { lte: range.to } : {}) };
 }
 
+/** What is wrong with a number that must be finite and within [min, max], if anything. */
+export const rangeProblem = (value: number, min: number, max: number): string | undefined =>
+  !Number.isFinite(value) || value < min || value > max ? `must be between ${min} and ${max}, got ${value}` : undefined;
+
 /** A finite number within [min, max], or a BAD_USER_INPUT error naming the field. */
 export function checkRange(value: number | null | undefined, field: string, min: number, max: number) {
   if (value === null || value === undefined) return value;
-  if (!Number.isFinite(value) || value < min || value > max) throw badInput(`${field} must be between ${min} and ${max}, got ${value}`, field);
+  const problem = rangeProblem(value, min, max);
+  if (problem) throw badInput(`${field} ${problem}`, field);
   return value;
 }
 
@@ -60,12 +65,28 @@ export async function embedInput(embedder: Embedder, texts: string[], field: str
 export const INDEXED_TEXT_BYTES = 2_000;
 export const MAX_TEXT_BYTES = 1_000_000;
 
-export function checkText(value: string | null | undefined, field: string, { maxLength = 100_000, allowEmpty = false, indexed = false } = {}) {
-  if (value === null || value === undefined) return value;
-  if (!allowEmpty && value.trim() === "") throw badInput(`${field} must not be empty`, field);
-  if (value.length > maxLength) throw badInput(`${field} must be at most ${maxLength} characters`, field);
+export interface TextRules {
+  /** Characters; 100,000 unless given. */
+  maxLength?: number;
+  /** Whether "" and blanks are accepted. */
+  allowEmpty?: boolean;
+  /** A column with a btree index: at most INDEXED_TEXT_BYTES. */
+  indexed?: boolean;
+}
+
+/** What is wrong with a text, if anything ("must not be empty", …), to follow the field's name. */
+export function textProblem(value: string, { maxLength = 100_000, allowEmpty = false, indexed = false }: TextRules = {}): string | undefined {
+  if (!allowEmpty && value.trim() === "") return "must not be empty";
+  if (value.length > maxLength) return `must be at most ${maxLength} characters`;
   const maxBytes = indexed ? INDEXED_TEXT_BYTES : MAX_TEXT_BYTES;
-  if (value.length * 3 > maxBytes && Buffer.byteLength(value) > maxBytes) throw badInput(`${field} must be at most ${maxBytes} bytes in UTF-8`, field);
+  if (value.length * 3 > maxBytes && Buffer.byteLength(value) > maxBytes) return `must be at most ${maxBytes} bytes in UTF-8`;
+  return undefined;
+}
+
+export function checkText(value: string | null | undefined, field: string, rules: TextRules = {}) {
+  if (value === null || value === undefined) return value;
+  const problem = textProblem(value, rules);
+  if (problem) throw badInput(`${field} ${problem}`, field);
   return value;
 }
 

@@ -10,29 +10,31 @@ import { checkVector } from "../../search/vectors.ts";
 import { checkModelSize } from "../../search/stored.ts";
 import { ownedNodeKeys } from "../../auth/node-access.ts";
 import { decodeId, requireOwned } from "../ids.ts";
-import { MAX_LIST, checkList, checkRange, checkText, embedInput, jsonInput, unlessNull, type InputFieldBuilder } from "../inputs.ts";
+import { MAX_LIST, checkText, embedInput, jsonInput, unlessNull, type InputFieldBuilder } from "../inputs.ts";
+import { list, range, text } from "../constraints.ts";
 import { setMemoryEmbedding } from "./sql.ts";
 import { ownedQuery, owner } from "../../auth/viewer-client.ts";
 
 const memoryFields = (t: InputFieldBuilder) => ({
-  externalId: t.string({ description: "The source system's id for the memory; unique among your memories (CONFLICT otherwise)." }),
-  content: t.string(),
-  summary: t.string(),
-  kind: t.string({ description: "fact, preference, episode, … (free text; default fact)" }),
+  externalId: t.string({ description: "The source system's id for the memory; unique among your memories (CONFLICT otherwise).", validate: text({ maxLength: 500 }) }),
+  content: t.string({ validate: text({ maxLength: 100_000 }) }),
+  summary: t.string({ validate: text({ maxLength: 10_000, allowEmpty: true }) }),
+  kind: t.string({ description: "fact, preference, episode, … (free text; default fact)", validate: text({ maxLength: 100 }) }),
   importance: t.float({
+    validate: range(-Number.MAX_VALUE, Number.MAX_VALUE),
     description:
       "How much the memory matters; any finite number, higher first when sorting (default 0). Threadline's own convention is 0 to 1; " +
       "a source system's own scale (1–10, -1 to 1, …) is kept as given.",
   }),
-  confidence: t.float({ description: "0 to 1." }),
-  participants: t.stringList(),
-  sourceMessageIds: t.idList({ description: "Messages of the viewer's this memory came from." }),
-  tags: t.stringList(),
+  confidence: t.float({ description: "0 to 1.", validate: range(0, 1) }),
+  participants: t.stringList({ validate: list() }),
+  sourceMessageIds: t.idList({ description: "Messages of the viewer's this memory came from.", validate: list() }),
+  tags: t.stringList({ validate: list() }),
   conversationId: t.id({ description: "The conversation (a memory session, say) it belongs to." }),
   embedding: t.floatList({ description: "Your own embedding; without one the server's embedder computes it from the content." }),
   model: t.string({ description: "The model that produced `embedding` (required with it)." }),
   metadata: t.field({ type: "JSON" }),
-  accessCount: t.int({ description: "How often it was read, carried over from the source system (recordMemoryAccess counts from here)." }),
+  accessCount: t.int({ description: "How often it was read, carried over from the source system (recordMemoryAccess counts from here).", validate: range(0, 2_147_483_647) }),
   lastAccessedAt: t.field({ type: "DateTime" }),
   createdAt: t.field({ type: "DateTime", description: "When it was first recorded, to keep an import's history. Defaults to now." }),
 });
@@ -47,7 +49,6 @@ type MemoryInput = typeof CreateMemoryInput.$inferInput;
 /** The message ids as database ids, after checking every one is the viewer's (one query). */
 async function ownMessageIds(context: Context, globalIds: readonly string[] | null | undefined, field = "input"): Promise<string[] | undefined> {
   if (!globalIds) return undefined;
-  checkList(globalIds, `${field}.sourceMessageIds`);
   const ids = globalIds.map((id, i) => decodeId(id, "Message", `${field}.sourceMessageIds[${i}]`));
   const owned = await ownedNodeKeys(context, ids.map((id) => ({ typename: "Message", id })));
   const missing = globalIds.filter((_, i) => !owned.has(`Message:${ids[i]}`));
@@ -61,18 +62,19 @@ type OwnedConversations = Map<string, Promise<string>>;
 async function memoryData(context: Context, input: MemoryInput, field = "input", owned: OwnedConversations = new Map()) {
   const conversationId = input.conversationId;
   if (conversationId && !owned.has(conversationId)) owned.set(conversationId, requireOwned(context, "Conversation", conversationId, `${field}.conversationId`));
+  // Sizes and ranges were checked against the fields' constraints before the resolver ran.
   return {
-    externalId: checkText(input.externalId, `${field}.externalId`, { maxLength: 500 }),
-    accessCount: unlessNull(checkRange(input.accessCount, `${field}.accessCount`, 0, 2_147_483_647)),
+    externalId: input.externalId,
+    accessCount: unlessNull(input.accessCount),
     lastAccessedAt: input.lastAccessedAt,
     createdAt: unlessNull(input.createdAt),
-    content: checkText(input.content, `${field}.content`, { maxLength: 100_000 }),
-    summary: checkText(input.summary, `${field}.summary`, { maxLength: 10_000, allowEmpty: true }),
-    kind: unlessNull(checkText(input.kind, `${field}.kind`, { maxLength: 100 })),
-    importance: unlessNull(checkRange(input.importance, `${field}.importance`, -Number.MAX_VALUE, Number.MAX_VALUE)),
-    confidence: checkRange(input.confidence, `${field}.confidence`, 0, 1),
-    participants: unlessNull(checkList(input.participants, `${field}.participants`)),
-    tags: unlessNull(checkList(input.tags, `${field}.tags`)),
+    content: input.content,
+    summary: input.summary,
+    kind: unlessNull(input.kind),
+    importance: unlessNull(input.importance),
+    confidence: input.confidence,
+    participants: unlessNull(input.participants && [...input.participants]),
+    tags: unlessNull(input.tags && [...input.tags]),
     sourceMessageIds: await ownMessageIds(context, input.sourceMessageIds, field),
     conversationId:
       conversationId === undefined ? undefined : conversationId === null ? null : await owned.get(conversationId)!,

@@ -7,19 +7,20 @@ import type { Context } from "../../context.ts";
 import { badInput, notFound } from "../../errors.ts";
 import { requireOwned } from "../ids.ts";
 import { EpicPriorityEnum, EpicStatusEnum } from "../enums.ts";
-import { checkText, unlessNull, type InputFieldBuilder } from "../inputs.ts";
+import { unlessNull, type InputFieldBuilder } from "../inputs.ts";
+import { text } from "../constraints.ts";
 import { DeletePayload } from "../conversations/mutations.ts";
 import { boardIds, lockBoard, renumber } from "./sql.ts";
 
 const epicFields = (t: InputFieldBuilder, creating: boolean) => ({
-  title: t.string({ required: creating }),
-  description: t.string(),
+  title: t.string({ required: creating, validate: text({ maxLength: 500 }) }),
+  description: t.string({ validate: text({ allowEmpty: true }) }),
   status: t.field({ type: EpicStatusEnum, description: creating ? "PLANNED unless given." : undefined }),
   priority: t.field({ type: EpicPriorityEnum, description: creating ? "MEDIUM unless given." : undefined }),
-  quarter: t.string({ description: "e.g. Q1 2026" }),
-  outcome: t.string(),
-  icon: t.string(),
-  color: t.string({ description: "e.g. #2563eb" }),
+  quarter: t.string({ description: "e.g. Q1 2026", validate: text({ maxLength: 50 }) }),
+  outcome: t.string({ validate: text({ allowEmpty: true }) }),
+  icon: t.string({ validate: text({ maxLength: 100 }) }),
+  color: t.string({ description: "e.g. #2563eb", validate: text({ maxLength: 50 }) }),
 });
 
 const CreateEpicInput = builder.inputType("CreateEpicInput", { fields: (t) => epicFields(t, true) });
@@ -33,15 +34,16 @@ function epicData(input: EpicInput) {
   for (const field of ["title", "status", "priority"] as const) {
     if (input[field] === null) throw badInput(`input.${field} cannot be cleared`, `input.${field}`);
   }
+  // The texts were checked against their fields' constraints before the resolver ran.
   return {
-    title: unlessNull(checkText(input.title, "input.title", { maxLength: 500 })),
-    description: checkText(input.description, "input.description", { allowEmpty: true }),
+    title: unlessNull(input.title),
+    description: input.description,
     status: unlessNull(input.status),
     priority: unlessNull(input.priority),
-    quarter: checkText(input.quarter, "input.quarter", { maxLength: 50 }),
-    outcome: checkText(input.outcome, "input.outcome", { allowEmpty: true }),
-    icon: checkText(input.icon, "input.icon", { maxLength: 100 }),
-    color: checkText(input.color, "input.color", { maxLength: 50 }),
+    quarter: input.quarter,
+    outcome: input.outcome,
+    icon: input.icon,
+    color: input.color,
   };
 }
 
