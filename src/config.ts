@@ -1,6 +1,6 @@
 // Every environment variable Threadline reads, parsed and validated once at start-up.
 import { EMBEDDER_NAMES, KNOWN_DIMENSIONS, type EmbedderConfig } from "./search/embedders/index.ts";
-import { DEFAULT_SEARCH_TUNING, type SearchTuning } from "./search/tuning.ts";
+import { DEFAULT_OWN_INDEX_EF_SEARCH, DEFAULT_SEARCH_TUNING, type SearchTuning } from "./search/tuning.ts";
 import { loadPersistedOperations, PersistedOperationsError, type PersistedOperations } from "./server/persisted-operations.ts";
 
 export interface Config {
@@ -26,7 +26,7 @@ export interface Config {
   /** When vector search compares a user's rows exactly and how it walks the HNSW index otherwise. */
   search: SearchTuning;
   /** Users' own HNSW indexes on PostgreSQL (src/search/tenant-indexes.ts): from how many rows (0: never), and the build's memory. */
-  tenantIndex: { minRows: number; workMem: string };
+  tenantIndex: { minRows: number; workMem: string; efSearch: number };
   logLevel: "debug" | "info" | "warn" | "error";
   /** Trusted documents by id (PERSISTED_OPERATIONS), and whether only they run (PERSISTED_OPERATIONS_ONLY). */
   persistedOperations?: PersistedOperations;
@@ -283,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tenantIndex: {
       minRows: integer(env, "SEARCH_TENANT_INDEX_MIN", DEFAULT_SEARCH_TUNING.exactScanMax, 0, 100_000_000),
       workMem: memorySize(env, "SEARCH_TENANT_INDEX_WORK_MEM", "512MB"),
+      efSearch: integer(env, "SEARCH_TENANT_INDEX_EF_SEARCH", DEFAULT_OWN_INDEX_EF_SEARCH, 1, 1_000),
     },
     logLevel,
     metricsPath,

@@ -13,6 +13,7 @@ import { startServer, type RunningServer } from "./server.ts";
 import { openRateLimiter, type RateLimiter } from "./server/rate-limit.ts";
 import { createEmbedder } from "./search/embedders/index.ts";
 import { createTenantIndexes, type TenantIndexes } from "./search/tenant-indexes.ts";
+import { hnswSessionSettings } from "./search/tuning.ts";
 import { startBackgroundWorker, type BackgroundWorker } from "./jobs/worker.ts";
 
 let config;
@@ -95,6 +96,7 @@ try {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     statementTimeoutMs: config.statementTimeoutMs,
+    sessionSettings: hnswSessionSettings(config.tenantIndex.efSearch, config.search.maxScanTuples),
     log: (line) => logger.info(line),
   });
   database = await opening;

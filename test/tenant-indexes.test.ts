@@ -8,6 +8,8 @@ import type { Prisma } from "../src/generated/prisma/client.ts";
 import { hnswNearestSql, hnswSettingsSql, nearest, planNearest } from "../src/search/nearest.ts";
 import { createTenantIndexes, tenantIndexName } from "../src/search/tenant-indexes.ts";
 import { silentLogger } from "../src/logger.ts";
+import { withSessionSettings } from "../src/db/database.ts";
+import { DEFAULT_OWN_INDEX_EF_SEARCH, hnswSessionSettings } from "../src/search/tuning.ts";
 import { usingRealPostgres } from "./support/database.ts";
 import { exactTop10 as trueTop10, insertVectors as insertTenantVectors, queryNear as nearVector } from "./support/tenant-vectors.ts";
 import { ok, startTestServer, type TestServer } from "./support/server.ts";
@@ -56,9 +58,14 @@ async function ownIndex(who: Who): Promise<"none" | "valid" | "invalid"> {
   return rows.length === 0 ? "none" : rows[0].valid ? "valid" : "invalid";
 }
 
-async function explainWalk(who: Who) {
+/** The walk's plan as the server runs it: alone for a user with their own index, after the shared walk's settings otherwise. */
+async function explainWalk(who: Who, { own }: { own: boolean }) {
   const query = { vector: await queryNear(users[who].id, 3), metric: "COSINE" as const, limit: 10 };
   const statement: Prisma.Sql = hnswNearestSql("CHUNK", { userId: users[who].id }, query);
+  if (own) {
+    const rows = await t.db.prisma.$queryRaw<{ "QUERY PLAN": any }[]>`EXPLAIN (ANALYZE, FORMAT JSON) ${statement}`;
+    return JSON.stringify(rows[0]["QUERY PLAN"]);
+  }
   return t.db.prisma.$transaction(async (tx) => {
     await tx.$queryRaw(hnswSettingsSql({ exactScanMax: EXACT_SCAN_MAX, efSearch: 200, maxScanTuples: 100_000 }, 10));
     const rows = await tx.$queryRaw<{ "QUERY PLAN": any }[]>`EXPLAIN (ANALYZE, FORMAT JSON) ${statement}`;
@@ -102,11 +109,11 @@ if (usingRealPostgres()) describe("users' own HNSW indexes (PostgreSQL)", () => 
   });
 
   it("walks it unfiltered: the plan names the user's index and drops no other user's rows", async () => {
-    const own = await explainWalk("large");
+    const own = await explainWalk("large", { own: true });
     expect(own).toContain(tenantIndexName("conversation_chunks", users.large.id, DIMS));
     expect(own).not.toMatch(/"Rows Removed by Filter": [1-9]/);
     // Another large user's search still walks the shared index, never the first user's.
-    const other = await explainWalk("foreign");
+    const other = await explainWalk("foreign", { own: false });
     expect(other).not.toContain(tenantIndexName("conversation_chunks", users.large.id, DIMS));
   });
 
@@ -115,7 +122,19 @@ if (usingRealPostgres()) describe("users' own HNSW indexes (PostgreSQL)", () => 
     expect(await recallFor("medium", 4)).toBeGreaterThanOrEqual(0.95);
     const { count, statements } = await t.countStatements(() => search("large", 5));
     expect(statements.some((s) => /count\(\*\)/.test(s) && /conversation_chunks/.test(s))).toBe(false);
+    // One statement for the walk: the connection's own settings serve it, no transaction sets them.
+    expect(statements.some((s) => /set_config/.test(s))).toBe(false);
+    expect(statements.filter((s) => /<=>/.test(s))).toHaveLength(1);
     expect(count).toBeGreaterThan(0);
+  });
+
+  it("walks with settings every connection starts with, after any the database URL names", async () => {
+    const [{ ef, iterative }] = await t.db.prisma.$queryRaw<{ ef: string; iterative: string }[]>`
+      SELECT current_setting('hnsw.ef_search') AS ef, current_setting('hnsw.iterative_scan') AS iterative`;
+    expect([ef, iterative]).toEqual([String(DEFAULT_OWN_INDEX_EF_SEARCH), "relaxed_order"]);
+    const url = new URL(withSessionSettings("postgresql://db.example/app?options=-c%20hnsw.ef_search%3D77&sslmode=require", hnswSessionSettings(64)));
+    expect(url.searchParams.get("options")).toBe("-c hnsw.ef_search=64 -c hnsw.iterative_scan=relaxed_order -c hnsw.max_scan_tuples=100000 -c hnsw.ef_search=77");
+    expect(url.searchParams.get("sslmode")).toBe("require"); // the last -c of a name wins: the URL's
   });
 
   it("never shows a user another's rows through their index", async () => {

@@ -10,6 +10,7 @@ import { applyMigrations, type SqlConnection } from "./migrate.ts";
 import { pgliteTemplateFile } from "../../scripts/pglite-template.mjs";
 import { lockDataDir } from "./lock.ts";
 import { redactUrl } from "../logger.ts";
+import { hnswSessionSettings } from "../search/tuning.ts";
 
 export type { PrismaClient };
 
@@ -44,6 +45,8 @@ export interface OpenOptions {
   poolSize?: number;
   /** PostgreSQL cancels any statement running longer (DATABASE_STATEMENT_TIMEOUT_MS); 0 = no limit. */
   statementTimeoutMs?: number;
+  /** PostgreSQL: settings every connection of the pool starts with (default: the search's, hnswSessionSettings). */
+  sessionSettings?: Record<string, string>;
 }
 
 /** Where the scripts (seed, migrations, reembed) find the database: as `npm start` does. */
@@ -64,6 +67,18 @@ export async function openPglite(dataDir: string, loadDataDir?: Blob | File, log
     }
   }
   return PGlite.create({ dataDir, loadDataDir, extensions: { vector } });
+}
+
+/**
+ * The URL with settings added to its startup `options` (`-c name=value`, spaces and backslashes
+ * escaped), after the server's own: a setting the URL already names keeps the URL's value.
+ */
+export function withSessionSettings(databaseUrl: string, settings: Record<string, string>): string {
+  const escape = (text: string) => text.replace(/[\\ ]/g, (c) => `\\${c}`);
+  const url = new URL(databaseUrl);
+  const ours = Object.entries(settings).map(([name, value]) => `-c ${escape(name)}=${escape(value)}`);
+  url.searchParams.set("options", [...ours, url.searchParams.get("options") ?? ""].join(" ").trim());
+  return url.toString();
 }
 
 export async function openDatabase(options: OpenOptions = {}): Promise<Database> {
@@ -93,7 +108,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
       }
     }
     const adapter = new PrismaPg({
-      connectionString: options.databaseUrl,
+      connectionString: withSessionSettings(options.databaseUrl, options.sessionSettings ?? hnswSessionSettings()),
       max: options.poolSize ?? 10,
       // Set on every connection of the pool, so one request's statement cannot hold a connection for long.
       ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),

@@ -16,14 +16,20 @@ async function onServer(serverUrl: string, sql: string) {
 
 export async function throwawayDatabase(
   serverUrl: string,
-  { prefix = "threadline_tmp", poolSize, keep = false, statementTimeoutMs }: { prefix?: string; poolSize?: number; keep?: boolean; statementTimeoutMs?: number } = {},
+  {
+    prefix = "threadline_tmp",
+    poolSize,
+    keep = false,
+    statementTimeoutMs,
+    sessionSettings,
+  }: { prefix?: string; poolSize?: number; keep?: boolean; statementTimeoutMs?: number; sessionSettings?: Record<string, string> } = {},
 ): Promise<Database> {
   // The name is ours (prefix + random hex), never client text: safe to put in the statement.
   const name = `${prefix}_${randomUUID().replace(/-/g, "").slice(0, 16)}`;
   await onServer(serverUrl, `CREATE DATABASE "${name}"`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString(), poolSize, statementTimeoutMs });
+  const database = await openDatabase({ databaseUrl: url.toString(), poolSize, statementTimeoutMs, sessionSettings });
   return {
     ...database,
     async close() {

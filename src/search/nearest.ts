@@ -142,7 +142,7 @@ export async function nearest(
   const table = SOURCES[source].name;
   const dimensions = query.vector.length;
   // A user with an index of their own is large: no count, straight to the walk (unfiltered, on their rows).
-  if (tuning.tenantIndexes?.has(table, scope.userId, dimensions)) return walkOrExact(db, source, scope, query, tuning);
+  if (tuning.tenantIndexes?.has(table, scope.userId, dimensions)) return ownIndexNearest(db, source, scope, query);
   // One round trip for most users: count the user's rows and, when they are few, compare them all.
   const [row] = await db.$queryRaw<{ n: number; neighbours: Neighbour[] | string | null }[]>`
     WITH mine AS (${countUpToSql(source, scope.userId, query.vector.length, query.model, tuning.exactScanMax + 1)})
@@ -161,6 +161,17 @@ export async function nearest(
     return neighbours.map((n) => ({ id: n.id, distance: Number(n.distance) }));
   }
   return walkOrExact(db, source, scope, query, tuning);
+}
+
+/**
+ * A user with an HNSW index of their own (tenant-indexes.ts): one statement, with the settings every
+ * connection starts with (hnswSessionSettings): no transaction, no settings round trip. The planner
+ * takes the user's index, the smallest whose predicate the query implies.
+ */
+async function ownIndexNearest(db: PrismaClient, source: VectorSource, scope: VectorScope, query: NearestQuery): Promise<Neighbour[]> {
+  const found = byMessage(source, await db.$queryRaw<HnswRow[]>(hnswNearestSql(source, scope, query)), query.limit);
+  // Fewer than asked (a narrow time range, a connection without those settings): be exact instead.
+  return found.length < query.limit ? exactNearest(db, source, scope, query) : found;
 }
 
 async function walkOrExact(db: PrismaClient, source: VectorSource, scope: VectorScope, query: NearestQuery, tuning: SearchTuning) {
@@ -263,12 +274,19 @@ export async function hnswNearest(
   const rows = await db.$transaction(
     async (tx) => {
       await tx.$queryRaw(hnswSettingsSql(tuning, hnswDepth(source, query.limit)));
-      return tx.$queryRaw<{ id: string; message_id: string | null; distance: number }[]>(statement);
+      return tx.$queryRaw<HnswRow[]>(statement);
     },
     { timeout: HNSW_TRANSACTION_MS, maxWait: HNSW_TRANSACTION_MS },
   );
+  return byMessage(source, rows, query.limit);
+}
+
+type HnswRow = { id: string; message_id: string | null; distance: number };
+
+/** The walk's rows as neighbours; for MESSAGE, each message once, at its nearest chunk. */
+function byMessage(source: VectorSource, rows: HnswRow[], limit: number): Neighbour[] {
   if (source !== "MESSAGE") return rows.map((row) => ({ id: row.id, distance: Number(row.distance) }));
-  const byMessage = new Map<string, number>();
-  for (const row of rows) if (!byMessage.has(row.message_id!)) byMessage.set(row.message_id!, Number(row.distance));
-  return [...byMessage].slice(0, query.limit).map(([id, distance]) => ({ id, distance }));
+  const nearestChunk = new Map<string, number>();
+  for (const row of rows) if (!nearestChunk.has(row.message_id!)) nearestChunk.set(row.message_id!, Number(row.distance));
+  return [...nearestChunk].slice(0, limit).map(([id, distance]) => ({ id, distance }));
 }

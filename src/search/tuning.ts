@@ -24,3 +24,21 @@ export interface SearchTuning {
 }
 
 export const DEFAULT_SEARCH_TUNING: SearchTuning = { exactScanMax: 15_000, efSearch: 200, maxScanTuples: 100_000 };
+
+/** hnsw.ef_search for a walk of a user's own index (SEARCH_TENANT_INDEX_EF_SEARCH; docs/BENCHMARKS.md). */
+export const DEFAULT_OWN_INDEX_EF_SEARCH = 64;
+
+/**
+ * What every PostgreSQL connection of the server starts with, so that the walk of a user's own index
+ * (tenant-indexes.ts) is one statement, with no transaction around it to set these: that index holds
+ * only the user's rows, so the walk needs no owner filter, and iterative scans only continue it when a
+ * query asks for more rows than ef_search (or filters by time). The shared index's walk sets its own,
+ * local to its transaction (nearest.ts).
+ */
+export function hnswSessionSettings(ownIndexEfSearch = DEFAULT_OWN_INDEX_EF_SEARCH, maxScanTuples = DEFAULT_SEARCH_TUNING.maxScanTuples) {
+  return {
+    "hnsw.ef_search": String(ownIndexEfSearch),
+    "hnsw.iterative_scan": "relaxed_order",
+    "hnsw.max_scan_tuples": String(maxScanTuples),
+  };
+}
