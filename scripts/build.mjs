@@ -14,7 +14,7 @@ const outdir = path.join(root, "dist");
 const outfile = path.join(outdir, "main.js");
 // Files the server loads by URL next to its own module (`new URL("./x.js", import.meta.url)`), which a
 // bundle cannot inline: each becomes its own entry point beside dist/main.js.
-const besideMain = ["src/search/embedders/use-worker.js"];
+const besideMain = ["src/search/embedders/use-worker.js", "src/db/pglite-worker.js"];
 // Packages that stay in node_modules: they read files beside their own modules at run time (PGlite's
 // WebAssembly and data files, Prisma's runtime, the sentence encoder's model in the worker thread),
 // or are optional native add-ons that are not installed.

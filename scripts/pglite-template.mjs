@@ -7,8 +7,14 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-// This file's folder's parent: the project root, whether it runs from scripts/ or bundled into dist/.
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+// The project root: the nearest folder up with a package.json, whether this runs from scripts/ or
+// bundled into dist/ or dist/chunks/.
+const root = (() => {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "package.json"))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+  }
+})();
 
 /** Where the template for the installed PGlite is (or would be), or undefined without PGlite. */
 export function pgliteTemplateFile(base = root) {

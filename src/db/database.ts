@@ -1,14 +1,10 @@
 // One factory for the Prisma client: embedded PGlite (with pgvector) by default, a real PostgreSQL
 // server through the pg driver adapter when a postgres:// URL is given. Migrations run on open.
-import fs from "node:fs";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import { vector } from "@electric-sql/pglite/vector";
-import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PgliteThreadAdapterFactory } from "./pglite-thread.ts";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { applyMigrations, type SqlConnection } from "./migrate.ts";
-import { pgliteTemplateFile } from "../../scripts/pglite-template.mjs";
-import { lockDataDir } from "./lock.ts";
+import { startEmbedded, type EmbeddedStart } from "./embedded.ts";
 import { redactUrl } from "../logger.ts";
 import { hnswSessionSettings } from "../search/tuning.ts";
 
@@ -54,20 +50,6 @@ export function databaseFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<Open
   return { databaseUrl: env.DATABASE_URL || undefined, dataDir: env.THREADLINE_DATA_DIR || "./.threadline" };
 }
 
-export async function openPglite(dataDir: string, loadDataDir?: Blob | File, log: (line: string) => void = () => {}): Promise<PGlite> {
-  if (!dataDir.startsWith("memory://")) {
-    const folder = path.resolve(dataDir);
-    fs.mkdirSync(folder, { recursive: true });
-    // A new folder starts from the cluster `npm install` made (scripts/pglite-template.mjs) instead of
-    // running initdb, most of a first start.
-    const template = pgliteTemplateFile();
-    if (!loadDataDir && template && !fs.existsSync(path.join(folder, "PG_VERSION")) && fs.existsSync(template)) {
-      loadDataDir = new Blob([fs.readFileSync(template)]);
-      log(`new data folder ${folder}: unpacking the cluster made at install (${path.basename(template)}) instead of running initdb`);
-    }
-  }
-  return PGlite.create({ dataDir, loadDataDir, extensions: { vector } });
-}
 
 /**
  * The URL with settings added to its startup `options` (`-c name=value`, spaces and backslashes
@@ -119,24 +101,27 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
     kind = "pglite";
     const dataDir = options.dataDir ?? "memory://";
     location = dataDir.startsWith("memory://") ? "in memory" : path.resolve(dataDir);
-    const unlock = dataDir.startsWith("memory://") ? () => {} : lockDataDir(dataDir);
-    let client: PGlite;
+    let embedded: EmbeddedStart | undefined;
     try {
-      client = await openPglite(dataDir, options.loadDataDir, log);
+      embedded = await startEmbedded(dataDir, options.loadDataDir, log);
+      const { thread } = embedded;
+      await thread.ready;
       if (migrate) {
         const connection: SqlConnection = {
-          query: (sql, params) => client.query(sql, params as unknown[]),
-          exec: async (sql) => void (await client.exec(sql)),
+          query: (sql, params) => thread.query(sql, params as unknown[]),
+          exec: (sql) => thread.exec(sql),
         };
         await applyMigrations(connection, { log });
       }
     } catch (error) {
-      unlock();
+      await embedded?.thread.close();
+      embedded?.unlock();
       throw error;
     }
-    prisma = new PrismaClient({ adapter: new PrismaPGlite(client), log: [{ level: "query", emit: "event" }] });
+    const { thread, unlock } = embedded;
+    prisma = new PrismaClient({ adapter: new PgliteThreadAdapterFactory(thread), log: [{ level: "query", emit: "event" }] });
     closeDriver = async () => {
-      await client.close();
+      await thread.close();
       unlock();
     };
   }

@@ -9,10 +9,11 @@
 import { Worker } from "node:worker_threads";
 import type { Embedder } from "./hashing.ts";
 import { batched } from "./batcher.ts";
+import { workerScript } from "../../worker-script.ts";
 
 export const USE_MODEL = "universal-sentence-encoder-lite-en";
 const HAS_CONTENT = /[\p{L}\p{N}]/u;
-const SCRIPT = new URL("./use-worker.js", import.meta.url);
+const SCRIPT = workerScript("use-worker.js", import.meta.url);
 
 export interface UseOptions {
   /** Worker threads, each with its own copy of the model (~100 MB). */
