@@ -72,6 +72,7 @@ describe("substring filters", () => {
   it("serves /health and another user while the worst patterns scan one user's megabyte messages", async () => {
     let done = false;
     let slowestOther = 0;
+    let slowestHeavy = 0;
     const others: number[] = [];
     const { result, slowestHealthMs, healthChecks } = await whileServing(t.url, async () => {
       const other = (async () => {
@@ -84,7 +85,11 @@ describe("substring filters", () => {
       })();
       try {
         const counts: number[] = [];
-        for (const pattern of [LIKE_WORST, BMH_WORST, LIKE_WORST.toUpperCase(), BMH_WORST.toUpperCase()]) counts.push(await count(pattern));
+        for (const pattern of [LIKE_WORST, BMH_WORST, LIKE_WORST.toUpperCase(), BMH_WORST.toUpperCase()]) {
+          const started = performance.now();
+          counts.push(await count(pattern));
+          slowestHeavy = Math.max(slowestHeavy, performance.now() - started);
+        }
         return counts;
       } finally {
         done = true;
@@ -97,6 +102,9 @@ describe("substring filters", () => {
     expect(others.every((n) => n === 1)).toBe(true);
     expect(healthChecks).toBeGreaterThan(0);
     expect(slowestHealthMs).toBeLessThan(1000);
-    expect(slowestOther).toBeLessThan(1000);
+    // The other user waits behind at most about one worst-pattern statement (PGlite runs one at a time;
+    // PostgreSQL runs them side by side), never behind the whole series: a bound relative to the heavy
+    // statements, so a loaded machine slows both sides alike.
+    expect(slowestOther).toBeLessThan(Math.max(1000, 2 * slowestHeavy));
   }, 120_000);
 });
