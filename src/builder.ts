@@ -9,7 +9,7 @@ import ValidationPlugin from "@pothos/plugin-validation";
 import type PrismaTypes from "./generated/pothos-types.ts";
 import { getDatamodel } from "./generated/pothos-types.ts";
 import type { Context } from "./context.ts";
-import { badInput, fieldOfPath, forbidden } from "./errors.ts";
+import { apiError, badInput, fieldOfPath, forbidden } from "./errors.ts";
 import { PAGE_LIMITS } from "./config.ts";
 import { resolveOwnedNodes } from "./auth/node-access.ts";
 
@@ -33,7 +33,10 @@ export const builder = new SchemaBuilder<{
     validationError: (failure) => {
       const [issue] = failure.issues;
       const field = fieldOfPath(issue.path);
-      return badInput(`${field} ${issue.message}`, field);
+      // A constraint's own `reason` (constraints.ts `pattern`: PATTERN_TOO_LONG) goes to the client with it.
+      const { reason } = issue as { reason?: unknown };
+      const message = `${field} ${issue.message}`;
+      return typeof reason === "string" ? apiError("BAD_USER_INPUT", message, { field, reason }) : badInput(message, field);
     },
   },
   defaultFieldNullability: false,

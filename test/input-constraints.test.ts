@@ -2,7 +2,8 @@
 // plugin): the error names the field where it sits in the arguments, with BAD_USER_INPUT, before the
 // resolver runs, so nothing is written.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { errorCodes, startTestServer, type GraphQLResponse, type TestServer } from "./support/server.ts";
+import { encodeGlobalID } from "@pothos/plugin-relay";
+import { errorCodes, ok, startTestServer, type GraphQLResponse, type TestServer } from "./support/server.ts";
 
 let t: TestServer;
 let token: string;
@@ -15,6 +16,11 @@ afterAll(() => t?.close());
 
 const gql = (query: string, variables?: Record<string, unknown>) => t.gql(query, variables, { token });
 const fieldOf = (response: GraphQLResponse) => response.errors?.[0]?.extensions?.field;
+/** The one error's code, field and message. */
+const refusal = (response: GraphQLResponse) => [errorCodes(response), fieldOf(response), response.errors?.[0]?.message];
+const conversation = async (title: string): Promise<string> =>
+  ok(await gql(`mutation($title: String) { createConversation(input: { title: $title }) { id } }`, { title })).createConversation.id;
+const memory = async (content: string): Promise<string> => ok(await gql(`mutation($c: String!) { createMemory(input: { content: $c }) { id } }`, { c: content })).createMemory.id;
 
 describe("input constraints", () => {
   it("names the field of a nested list item, and writes nothing", async () => {
@@ -38,5 +44,83 @@ describe("input constraints", () => {
     const blank = await gql(`mutation($input: CreateEpicInput!) { createEpic(input: $input) { id } }`, { input: { title: "   " } });
     expect([errorCodes(blank), fieldOf(blank), blank.errors![0].message]).toEqual([["BAD_USER_INPUT"], "input.title", "input.title must not be empty"]);
     expect(await t.db.prisma.epic.count()).toBe(0);
+  });
+
+  it("checks an argument before the resolver: an API key's name, a search's limit", async () => {
+    const before = await t.db.prisma.apiKey.count();
+    const name = await gql(`mutation($name: String!) { createApiKey(name: $name) { key } }`, { name: "k".repeat(201) });
+    expect(refusal(name)).toEqual([["BAD_USER_INPUT"], "name", "name must be at most 200 characters"]);
+    const blank = await gql(`mutation { createApiKey(name: "  ") { key } }`);
+    expect(refusal(blank)).toEqual([["BAD_USER_INPUT"], "name", "name must not be empty"]);
+    expect(await t.db.prisma.apiKey.count()).toBe(before);
+
+    const limit = await gql(`{ search(query: "anything", limit: 0) { score } }`);
+    expect(refusal(limit)).toEqual([["BAD_USER_INPUT"], "limit", "limit must be between 1 and 100, got 0"]);
+    const kinds = await gql(`{ search(query: "anything", kinds: []) { score } }`);
+    expect(refusal(kinds)).toEqual([["BAD_USER_INPUT"], "kinds", "kinds must name at least one kind"]);
+  });
+
+  it("names the item of a list of labels, and of a list of input objects, writing nothing", async () => {
+    const m = await memory("labelled");
+    const themes = await gql(`mutation($m: ID!, $input: EmotionalContextInput!) { setEmotionalContext(memoryId: $m, input: $input) { id } }`, {
+      m,
+      input: { mood: "calm", themes: ["rest", "   "] },
+    });
+    expect(refusal(themes)).toEqual([["BAD_USER_INPUT"], "input.themes[1]", "input.themes[1] must not be empty"]);
+    const markers = await gql(`mutation($m: ID!, $input: EmotionalContextInput!) { setEmotionalContext(memoryId: $m, input: $input) { id } }`, {
+      m,
+      input: { mood: "calm", markers: ["sigh", "x".repeat(201)] },
+    });
+    expect(refusal(markers)).toEqual([["BAD_USER_INPUT"], "input.markers[1]", "input.markers[1] must be at most 200 characters"]);
+    expect(await t.db.prisma.emotionalContext.count()).toBe(0);
+
+    const other = await memory("clustered");
+    const cluster = ok(await gql(`mutation { createMemoryCluster(input: { name: "constrained" }) { id } }`)).createMemoryCluster.id;
+    const members = [{ memoryId: m, score: 0.5 }, { memoryId: other, score: 1.5 }];
+    const added = await gql(`mutation($c: ID!, $members: [ClusterMemberInput!]!) { addToCluster(clusterId: $c, members: $members) { id } }`, { c: cluster, members });
+    expect(refusal(added)).toEqual([["BAD_USER_INPUT"], "members[1].score", "members[1].score must be between 0 and 1, got 1.5"]);
+    // In a new cluster's input the members sit under `input`, and the error says so.
+    const created = await gql(`mutation($input: CreateMemoryClusterInput!) { createMemoryCluster(input: $input) { id } }`, { input: { name: "scored", members } });
+    expect(refusal(created)).toEqual([["BAD_USER_INPUT"], "input.members[1].score", "input.members[1].score must be between 0 and 1, got 1.5"]);
+    expect(await t.db.prisma.clusterMembership.count()).toBe(0);
+    expect(await t.db.prisma.memoryCluster.count()).toBe(1);
+  });
+
+  it("checks emotion and quality ranges before ownership, so another user's id learns nothing and nothing is written", async () => {
+    const mine = await conversation("moods");
+    const otherToken = await t.tokenFor("user_constraints_other");
+    const theirs = ok(await t.gql(`mutation { createConversation(input: { title: "theirs" }) { id } }`, {}, { token: otherToken })).createConversation.id;
+    const nobody = encodeGlobalID("Conversation", "no-such-conversation");
+    for (const c of [mine, theirs, nobody]) {
+      const score = await gql(`mutation($c: ID!, $input: MoodScoreInput!) { recordMoodScore(conversationId: $c, input: $input) { id } }`, { c, input: { score: 1.5 } });
+      expect(refusal(score)).toEqual([["BAD_USER_INPUT"], "input.score", "input.score must be between -1 and 1, got 1.5"]);
+      const point = await gql(`mutation($c: ID!, $input: TurningPointInput!) { recordTurningPoint(conversationId: $c, input: $input) { id } }`, {
+        c,
+        input: { type: "breakthrough", magnitude: -0.25 },
+      });
+      expect(refusal(point)).toEqual([["BAD_USER_INPUT"], "input.magnitude", "input.magnitude must be between 0 and 1, got -0.25"]);
+    }
+    expect([await t.db.prisma.moodScore.count(), await t.db.prisma.turningPoint.count()]).toEqual([0, 0]);
+
+    const m = await memory("measured");
+    const metrics = await gql(`mutation($m: ID!, $input: RecordQualityMetricsInput!) { recordQualityMetrics(memoryId: $m, input: $input) { id } }`, {
+      m,
+      input: { accuracy: 0.9, clarity: 2 },
+    });
+    expect(refusal(metrics)).toEqual([["BAD_USER_INPUT"], "input.clarity", "input.clarity must be between 0 and 1, got 2"]);
+    expect(await t.db.prisma.qualityMetrics.count()).toBe(0);
+  });
+
+  it("keeps a substring filter's PATTERN_TOO_LONG reason, and an empty filter still filters nothing", async () => {
+    await conversation("filtered");
+    const long = "p".repeat(101);
+    const answer = await gql(`query($c: String!) { messages(filter: { contains: $c }) { totalCount } }`, { c: long });
+    expect(answer.errors![0].message).toBe("filter.contains may be at most 100 characters, got 101; use `matches` (full text) for longer text");
+    expect(answer.errors![0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "filter.contains", reason: "PATTERN_TOO_LONG" });
+    const blank = await gql(`{ conversations(filter: { title: "   " }) { totalCount } }`);
+    expect(refusal(blank)).toEqual([["BAD_USER_INPUT"], "filter.title", "filter.title must not be empty"]);
+    expect(blank.errors![0].extensions!.reason).toBeUndefined();
+    const empty = ok(await gql(`{ messages(filter: { contains: "", matches: "" }) { totalCount } conversations(filter: { title: "" }) { totalCount } }`));
+    expect(empty.conversations.totalCount).toBeGreaterThan(0);
   });
 });

@@ -1,6 +1,6 @@
 // Inputs shared by several domains, and the checks every write applies to them.
 import { builder } from "../builder.ts";
-import { apiError, badInput } from "../errors.ts";
+import { badInput } from "../errors.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { Embedder } from "../search/embedders/index.ts";
 
@@ -99,17 +99,6 @@ export const MAX_PATTERN_LENGTH = 100;
 
 /** Text filters (`contains`, `matches`) consider at most this many matching rows of the viewer's (docs/API.md). */
 export const MAX_TEXT_MATCHES = 10_000;
-
-/** A substring filter's text: not empty, at most MAX_PATTERN_LENGTH characters (BAD_USER_INPUT, reason PATTERN_TOO_LONG). */
-export function checkPattern(value: string, field: string): string {
-  if (value.length > MAX_PATTERN_LENGTH) {
-    throw apiError("BAD_USER_INPUT", `${field} may be at most ${MAX_PATTERN_LENGTH} characters, got ${value.length}; use \`matches\` (full text) for longer text`, {
-      field,
-      reason: "PATTERN_TOO_LONG",
-    });
-  }
-  return checkText(value, field, { maxLength: MAX_PATTERN_LENGTH })!;
-}
 
 /** A text column with a btree index: at most 1,000 characters and INDEXED_TEXT_BYTES. */
 export const checkIndexedText = (value: string | null | undefined, field: string) => checkText(value, field, { maxLength: 1_000, allowEmpty: true, indexed: true });

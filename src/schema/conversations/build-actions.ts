@@ -4,7 +4,8 @@ import type { Prisma } from "../../generated/prisma/client.ts";
 import { decodeId, requireOwned } from "../ids.ts";
 import { notFound } from "../../errors.ts";
 import { ActionStatusEnum, PreviewStatusEnum } from "../enums.ts";
-import { checkText, jsonInput } from "../inputs.ts";
+import { jsonInput } from "../inputs.ts";
+import { text } from "../constraints.ts";
 import { ownConversationId } from "./mutations.ts";
 
 builder.mutationField("createAction", (t) =>
@@ -12,11 +13,11 @@ builder.mutationField("createAction", (t) =>
     type: "Action",
     args: {
       conversationId: t.arg.id({ required: true }),
-      type: t.arg.string({ required: true, description: "clone_template, configure_tooling, modify_files, deploy, ..." }),
+      type: t.arg.string({ required: true, description: "clone_template, configure_tooling, modify_files, deploy, ...", validate: text({ maxLength: 100 }) }),
       payload: t.arg({ type: "JSON", required: true }),
       status: t.arg({ type: ActionStatusEnum, defaultValue: "PENDING" }),
       result: t.arg({ type: "JSON" }),
-      externalId: t.arg.string({ description: "The source system's id for it; unique within the conversation (CONFLICT otherwise)." }),
+      externalId: t.arg.string({ description: "The source system's id for it; unique within the conversation (CONFLICT otherwise).", validate: text({ maxLength: 500 }) }),
       createdAt: t.arg({ type: "DateTime", description: "When it was first recorded, to keep an import's history. Defaults to now." }),
     },
     resolve: async (query, _root, args, context) => {
@@ -25,11 +26,11 @@ builder.mutationField("createAction", (t) =>
         ...query,
         data: {
           conversationId,
-          type: checkText(args.type, "type", { maxLength: 100 })!,
+          type: args.type,
           payload: args.payload as Prisma.InputJsonValue,
           status: args.status ?? "PENDING",
           result: jsonInput(args.result),
-          externalId: checkText(args.externalId, "externalId", { maxLength: 500 }),
+          externalId: args.externalId,
           createdAt: args.createdAt ?? undefined,
         },
       });
@@ -73,7 +74,7 @@ builder.mutationField("createPreview", (t) =>
       deploymentId: t.arg.string(),
       status: t.arg({ type: PreviewStatusEnum, defaultValue: "GENERATING" }),
       metadata: t.arg({ type: "JSON" }),
-      externalId: t.arg.string({ description: "The source system's id for it; unique within the conversation (CONFLICT otherwise)." }),
+      externalId: t.arg.string({ description: "The source system's id for it; unique within the conversation (CONFLICT otherwise).", validate: text({ maxLength: 500 }) }),
       createdAt: t.arg({ type: "DateTime", description: "When it was first recorded, to keep an import's history. Defaults to now." }),
     },
     resolve: async (query, _root, args, context) => {
@@ -86,7 +87,7 @@ builder.mutationField("createPreview", (t) =>
           deploymentId: args.deploymentId,
           status: args.status ?? "GENERATING",
           metadata: jsonInput(args.metadata),
-          externalId: checkText(args.externalId, "externalId", { maxLength: 500 }),
+          externalId: args.externalId,
           createdAt: args.createdAt ?? undefined,
         },
       });

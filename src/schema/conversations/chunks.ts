@@ -4,7 +4,7 @@ import { Prisma } from "../../generated/prisma/client.ts";
 import { retryingTransaction } from "../../db/transaction.ts";
 import { badInput, notFound } from "../../errors.ts";
 import { lockOwnConversation } from "./sql.ts";
-import { checkRange, checkText } from "../inputs.ts";
+import { range, text } from "../constraints.ts";
 import { checkVector, storeVectorFrom, toSql } from "../../search/vectors.ts";
 import { checkModelSize } from "../../search/stored.ts";
 import { ownedExecute, owner } from "../../auth/viewer-client.ts";
@@ -14,8 +14,8 @@ const MAX_CHUNKS = 500;
 
 const ChunkInput = builder.inputType("ChunkInput", {
   fields: (t) => ({
-    chunkIndex: t.int({ required: true }),
-    chunkText: t.string({ required: true }),
+    chunkIndex: t.int({ required: true, validate: range(0, 1_000_000) }),
+    chunkText: t.string({ required: true, validate: text({ maxLength: 100_000 }) }),
     embedding: t.floatList({ description: "Your own embedding; without one the server's embedder computes it." }),
     model: t.string({ description: "The model that produced `embedding` (required with it)." }),
     metadata: t.field({ type: "JSON" }),
@@ -33,15 +33,15 @@ builder.mutationField("upsertChunks", (t) =>
     resolve: async (query, _root, args, context) => {
       const conversationId = await ownConversationId(context, args.conversationId);
       if (args.chunks.length === 0 || args.chunks.length > MAX_CHUNKS) throw badInput(`give 1 to ${MAX_CHUNKS} chunks`, "chunks");
+      // Each chunk's index and text were checked against ChunkInput's constraints before the resolver ran.
+      const chunks = args.chunks;
       const indexes = new Set<number>();
-      const chunks = args.chunks.map((chunk, i) => {
+      chunks.forEach((chunk, i) => {
         const field = `chunks[${i}]`;
-        const chunkIndex = checkRange(chunk.chunkIndex, `${field}.chunkIndex`, 0, 1_000_000)!;
-        if (indexes.has(chunkIndex)) throw badInput(`${field}.chunkIndex ${chunkIndex} appears twice`, `${field}.chunkIndex`);
-        indexes.add(chunkIndex);
+        if (indexes.has(chunk.chunkIndex)) throw badInput(`${field}.chunkIndex ${chunk.chunkIndex} appears twice`, `${field}.chunkIndex`);
+        indexes.add(chunk.chunkIndex);
         if (chunk.embedding && !chunk.model) throw badInput(`${field}.model is required with an embedding`, `${field}.model`);
         if (chunk.embedding) checkVector(chunk.embedding, `${field}.embedding`);
-        return { ...chunk, chunkIndex, chunkText: checkText(chunk.chunkText, `${field}.chunkText`, { maxLength: 100_000 })! };
       });
       // One size per model: within this request, against the server's embedder and the viewer's stored vectors.
       const sizes = new Map<string, { dimensions: number; field: string }>();

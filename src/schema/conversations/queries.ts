@@ -3,7 +3,8 @@ import type { Context } from "../../context.ts";
 import { decodeId } from "../ids.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import { ConversationStatusEnum, MessageRoleEnum, ToolUseStatusEnum } from "../enums.ts";
-import { DateTimeRange, MAX_PATTERN_LENGTH, MAX_TEXT_MATCHES, checkPattern, checkText, dateRange, orderWithTieBreak } from "../inputs.ts";
+import { DateTimeRange, MAX_PATTERN_LENGTH, MAX_TEXT_MATCHES, dateRange, orderWithTieBreak } from "../inputs.ts";
+import { filterText, pattern } from "../constraints.ts";
 import { messageIdsContaining, messageIdsMatching, toolUsageStats, type ToolUsageRow } from "./sql.ts";
 
 const ConversationFilter = builder.inputType("ConversationFilter", {
@@ -14,7 +15,7 @@ const ConversationFilter = builder.inputType("ConversationFilter", {
     externalId: t.string({ description: "The source system's id an import gave it." }),
     contentType: t.string(),
     active: t.boolean({ description: "true: not ended yet (no endedAt); false: ended." }),
-    title: t.string({ description: `Case-insensitive text the title contains (at most ${MAX_PATTERN_LENGTH} characters).` }),
+    title: t.string({ description: `Case-insensitive text the title contains (at most ${MAX_PATTERN_LENGTH} characters).`, validate: pattern() }),
     startedAt: t.field({ type: DateTimeRange }),
     endedAt: t.field({ type: DateTimeRange }),
     createdAt: t.field({ type: DateTimeRange }),
@@ -37,8 +38,12 @@ const MessageFilter = builder.inputType("MessageFilter", {
     timestamp: t.field({ type: DateTimeRange }),
     contains: t.string({
       description: `Case-insensitive substring of the content (at most ${MAX_PATTERN_LENGTH} characters, taken literally); at most ${MAX_TEXT_MATCHES.toLocaleString("en")} matching messages are considered.`,
+      validate: pattern(),
     }),
-    matches: t.string({ description: "Full-text query (web-search syntax: words, \"phrases\", -exclusions, or), English stemming." }),
+    matches: t.string({
+      description: "Full-text query (web-search syntax: words, \"phrases\", -exclusions, or), English stemming.",
+      validate: filterText({ maxLength: 1000 }),
+    }),
   }),
 });
 
@@ -61,7 +66,7 @@ function conversationWhere(filter: Filter<typeof ConversationFilter.$inferInput>
   if (filter.active === true) where.endedAt = null;
   if (filter.active === false) where.endedAt = { not: null };
   // Titles are at most 1,000 characters, so ILIKE's pattern × text stays small.
-  if (filter.title) where.title = { contains: checkPattern(filter.title, "filter.title"), mode: "insensitive" };
+  if (filter.title) where.title = { contains: filter.title, mode: "insensitive" };
   const startedAt = dateRange(filter.startedAt, "filter.startedAt");
   if (startedAt) where.startedAt = startedAt;
   const endedAt = dateRange(filter.endedAt, "filter.endedAt");
@@ -118,16 +123,10 @@ async function messageWhere(filter: Filter<typeof MessageFilter.$inferInput>, co
   const timestamp = dateRange(filter.timestamp, "filter.timestamp");
   if (timestamp) where.timestamp = timestamp;
   if (filter.contains) {
-    const text = checkPattern(filter.contains, "filter.contains");
-    and.push({ id: { in: await messageIdsContaining(context.prisma, context.viewer.id, text, where.conversationId as string | undefined, MAX_TEXT_MATCHES) } });
+    and.push({ id: { in: await messageIdsContaining(context.prisma, context.viewer.id, filter.contains, where.conversationId as string | undefined, MAX_TEXT_MATCHES) } });
   }
   if (filter.matches) {
-    const ids = await messageIdsMatching(
-      context.prisma,
-      context.viewer.id,
-      checkText(filter.matches, "filter.matches", { maxLength: 1000 })!,
-      MAX_TEXT_MATCHES,
-    );
+    const ids = await messageIdsMatching(context.prisma, context.viewer.id, filter.matches, MAX_TEXT_MATCHES);
     and.push({ id: { in: ids } });
   }
   if (and.length) where.AND = and;

@@ -2,7 +2,8 @@
 import { builder } from "../../builder.ts";
 import { requireOwned } from "../ids.ts";
 import { ToolUseStatusEnum } from "../enums.ts";
-import { checkRange, jsonInput, unlessNull } from "../inputs.ts";
+import { jsonInput, unlessNull } from "../inputs.ts";
+import { range } from "../constraints.ts";
 import { ToolUseInput, toolUseData } from "./messages.ts";
 
 builder.mutationField("recordToolUse", (t) =>
@@ -21,7 +22,7 @@ const UpdateToolUseInput = builder.inputType("UpdateToolUseInput", {
   fields: (t) => ({
     status: t.field({ type: ToolUseStatusEnum }),
     response: t.field({ type: "JSON" }),
-    durationMs: t.int(),
+    durationMs: t.int({ validate: range(0, 2_147_483_647) }),
     metadata: t.field({ type: "JSON" }),
   }),
 });
@@ -39,7 +40,7 @@ builder.mutationField("updateToolUse", (t) =>
         data: {
           status: unlessNull(input.status),
           response: jsonInput(input.response),
-          durationMs: checkRange(input.durationMs, "input.durationMs", 0, 2_147_483_647),
+          durationMs: input.durationMs,
           metadata: jsonInput(input.metadata),
         },
       });

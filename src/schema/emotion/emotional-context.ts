@@ -2,16 +2,17 @@
 import { builder } from "../../builder.ts";
 import { badInput } from "../../errors.ts";
 import { requireOwned } from "../ids.ts";
-import { checkRange, checkText, jsonInput } from "../inputs.ts";
-import { checkLabels } from "./inputs.ts";
+import { jsonInput } from "../inputs.ts";
+import { range, text } from "../constraints.ts";
+import { labels } from "./inputs.ts";
 
 const EmotionalContextInput = builder.inputType("EmotionalContextInput", {
   description: "The emotional reading of a memory or a message. Setting it replaces the whole previous reading.",
   fields: (t) => ({
-    mood: t.string({ required: true, description: "frustrated, hopeful, grateful, … (free text)" }),
-    intensity: t.float({ description: "0 to 1." }),
-    themes: t.stringList(),
-    markers: t.stringList({ description: "The words or signals the mood was read from." }),
+    mood: t.string({ required: true, description: "frustrated, hopeful, grateful, … (free text)", validate: text({ maxLength: 200 }) }),
+    intensity: t.float({ description: "0 to 1.", validate: range(0, 1) }),
+    themes: t.stringList({ validate: labels }),
+    markers: t.stringList({ description: "The words or signals the mood was read from.", validate: labels }),
     metadata: t.field({ type: "JSON" }),
   }),
 });
@@ -29,10 +30,10 @@ builder.mutationField("setEmotionalContext", (t) =>
     resolve: async (query, _root, { memoryId, messageId, input }, context) => {
       if ((memoryId == null) === (messageId == null)) throw badInput("Give exactly one of memoryId and messageId", memoryId == null ? "memoryId" : "messageId");
       const reading = {
-        mood: checkText(input.mood, "input.mood", { maxLength: 200 })!,
-        intensity: checkRange(input.intensity, "input.intensity", 0, 1) ?? null,
-        themes: checkLabels(input.themes, "input.themes") ?? [],
-        markers: checkLabels(input.markers, "input.markers") ?? [],
+        mood: input.mood,
+        intensity: input.intensity ?? null,
+        themes: input.themes ? [...input.themes] : [],
+        markers: input.markers ? [...input.markers] : [],
       };
       const subject =
         memoryId != null

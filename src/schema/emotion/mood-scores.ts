@@ -4,18 +4,23 @@ import { retryingTransaction } from "../../db/transaction.ts";
 import { FULLY_SIGNIFICANT, MOOD_SCORE_MAX, MOOD_SCORE_MIN, STABLE_BELOW, moodChange } from "./mood-change.ts";
 import { notFound } from "../../errors.ts";
 import { decodeId } from "../ids.ts";
-import { checkRange, checkText, jsonInput } from "../inputs.ts";
+import { jsonInput } from "../inputs.ts";
+import { range, text } from "../constraints.ts";
 import { moodNeighbours } from "./sql.ts";
 import { lockOwnConversation } from "../conversations/sql.ts";
 import { messageOfConversation } from "./inputs.ts";
 
 const MoodScoreInput = builder.inputType("MoodScoreInput", {
   fields: (t) => ({
-    score: t.float({ required: true, description: `${MOOD_SCORE_MIN} (most negative) to ${MOOD_SCORE_MAX} (most positive); 0 is neutral.` }),
-    participant: t.string({ description: "Whose mood; scores without a participant form their own series." }),
+    score: t.float({
+      required: true,
+      description: `${MOOD_SCORE_MIN} (most negative) to ${MOOD_SCORE_MAX} (most positive); 0 is neutral.`,
+      validate: range(MOOD_SCORE_MIN, MOOD_SCORE_MAX),
+    }),
+    participant: t.string({ description: "Whose mood; scores without a participant form their own series.", validate: text({ maxLength: 200 }) }),
     messageId: t.id({ description: "The message of this conversation the score was read from." }),
-    label: t.string({ description: "hopeful, frustrated, … (free text)" }),
-    confidence: t.float({ description: "0 to 1." }),
+    label: t.string({ description: "hopeful, frustrated, … (free text)", validate: text({ maxLength: 200 }) }),
+    confidence: t.float({ description: "0 to 1.", validate: range(0, 1) }),
     factors: t.field({ type: "JSON", description: "What the score was computed from." }),
     measuredAt: t.field({ type: "DateTime", description: "Defaults to the message's timestamp when a message is given, otherwise now." }),
   }),
@@ -33,13 +38,9 @@ builder.mutationField("recordMoodScore", (t) =>
     args: { conversationId: t.arg.id({ required: true }), input: t.arg({ type: MoodScoreInput, required: true }) },
     resolve: async (query, _root, { conversationId: conversationGlobalId, input }, context) => {
       const conversationId = decodeId(conversationGlobalId, "Conversation", "conversationId");
-      const score = checkRange(input.score, "input.score", MOOD_SCORE_MIN, MOOD_SCORE_MAX)!;
-      const participant = checkText(input.participant, "input.participant", { maxLength: 200 }) ?? null;
-      const fields = {
-        label: checkText(input.label, "input.label", { maxLength: 200 }),
-        confidence: checkRange(input.confidence, "input.confidence", 0, 1),
-        factors: jsonInput(input.factors),
-      };
+      const score = input.score;
+      const participant = input.participant ?? null;
+      const fields = { label: input.label, confidence: input.confidence, factors: jsonInput(input.factors) };
       const viewerId = context.viewer.id;
 
       const scoreId = await retryingTransaction(context.db, async (tx) => {

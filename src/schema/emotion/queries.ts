@@ -1,7 +1,7 @@
 // Reading a conversation's emotional arc: the mood timeline (averaged per time bucket) and its
 // turning points. A conversation that is not the viewer's reads as empty, as other reads do.
 import { builder } from "../../builder.ts";
-import { checkText } from "../inputs.ts";
+import { text } from "../constraints.ts";
 import { decodeId } from "../ids.ts";
 import { MOOD_BUCKETS, moodTimeline, type MoodBucketName, type MoodTimelineRow } from "./sql.ts";
 
@@ -34,13 +34,13 @@ builder.queryField("moodTimeline", (t) =>
       "Mood scores of one of the viewer's conversations averaged per time bucket, in time order: one series per participant, or only the participant asked for. Empty for a conversation that is not the viewer's.",
     args: {
       conversationId: t.arg.id({ required: true }),
-      participant: t.arg.string(),
+      participant: t.arg.string({ validate: text({ maxLength: 200 }) }),
       bucket: t.arg({ type: MoodBucketEnum, defaultValue: "HOUR" }),
     },
     resolve: (_root, args, context) =>
       moodTimeline(context.prisma, context.viewer.id, decodeId(args.conversationId, "Conversation", "conversationId"), {
         bucket: args.bucket ?? "HOUR",
-        participant: checkText(args.participant, "participant", { maxLength: 200 }),
+        participant: args.participant,
       }),
   }),
 );

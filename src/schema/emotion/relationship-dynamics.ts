@@ -2,16 +2,17 @@
 import { builder } from "../../builder.ts";
 import { badInput } from "../../errors.ts";
 import { requireOwned } from "../ids.ts";
-import { checkRange, jsonInput } from "../inputs.ts";
-import { checkLabels } from "./inputs.ts";
+import { jsonInput } from "../inputs.ts";
+import { range } from "../constraints.ts";
+import { labels } from "./inputs.ts";
 
 const RelationshipDynamicsInput = builder.inputType("RelationshipDynamicsInput", {
   description: "Scores are 0 to 1.",
   fields: (t) => ({
-    participants: t.stringList(),
-    closeness: t.float(),
-    tension: t.float(),
-    support: t.float(),
+    participants: t.stringList({ validate: labels }),
+    closeness: t.float({ validate: range(0, 1) }),
+    tension: t.float({ validate: range(0, 1) }),
+    support: t.float({ validate: range(0, 1) }),
     patterns: t.field({ type: "JSON", description: "Other observations: repair attempts, conflict topics, …" }),
     metadata: t.field({ type: "JSON" }),
   }),
@@ -29,10 +30,10 @@ builder.mutationField("recordRelationshipDynamics", (t) =>
     resolve: async (query, _root, { conversationId, memoryId, input }, context) => {
       if (conversationId == null && memoryId == null) throw badInput("Give conversationId, memoryId or both", "conversationId");
       const data = {
-        participants: checkLabels(input.participants, "input.participants"),
-        closeness: checkRange(input.closeness, "input.closeness", 0, 1),
-        tension: checkRange(input.tension, "input.tension", 0, 1),
-        support: checkRange(input.support, "input.support", 0, 1),
+        participants: input.participants ? [...input.participants] : undefined,
+        closeness: input.closeness,
+        tension: input.tension,
+        support: input.support,
         patterns: jsonInput(input.patterns),
         metadata: jsonInput(input.metadata),
       };

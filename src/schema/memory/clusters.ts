@@ -7,7 +7,8 @@ import type { Context } from "../../context.ts";
 import { checkVector, storeVector } from "../../search/vectors.ts";
 import { ownedNodeKeys } from "../../auth/node-access.ts";
 import { decodeId, requireOwned } from "../ids.ts";
-import { checkRange, checkText, jsonInput } from "../inputs.ts";
+import { jsonInput } from "../inputs.ts";
+import { range, text } from "../constraints.ts";
 import { ownedExecute, ownedQuery, owner, type ViewerTransaction } from "../../auth/viewer-client.ts";
 
 const MAX_MEMBERS = 500;
@@ -15,13 +16,13 @@ const MAX_MEMBERS = 500;
 const ClusterMemberInput = builder.inputType("ClusterMemberInput", {
   fields: (t) => ({
     memoryId: t.id({ required: true }),
-    score: t.float({ description: "How strongly the memory belongs, 0 to 1." }),
+    score: t.float({ description: "How strongly the memory belongs, 0 to 1.", validate: range(0, 1) }),
   }),
 });
 
 const CreateMemoryClusterInput = builder.inputType("CreateMemoryClusterInput", {
   fields: (t) => ({
-    name: t.string({ required: true }),
+    name: t.string({ required: true, validate: text({ maxLength: 200 }) }),
     themes: t.stringList(),
     description: t.string(),
     centroid: t.floatList({ description: "The cluster's centre in embedding space." }),
@@ -36,7 +37,7 @@ async function ownMembers(context: Context, members: readonly { memoryId: string
   if (members.length > MAX_MEMBERS) throw badInput(`at most ${MAX_MEMBERS} members per call`, "members");
   const rows = members.map((member, i) => ({
     memoryId: decodeId(member.memoryId, "Memory", `members[${i}].memoryId`),
-    score: checkRange(member.score, `members[${i}].score`, 0, 1) ?? null,
+    score: member.score ?? null,
   }));
   const owned = await ownedNodeKeys(context, rows.map((row) => ({ typename: "Memory", id: row.memoryId })));
   const missing = rows.findIndex((row) => !owned.has(`Memory:${row.memoryId}`));
@@ -89,7 +90,7 @@ builder.mutationField("createMemoryCluster", (t) =>
         const cluster = await tx.memoryCluster.create({
           data: {
             userId: context.viewer.id,
-            name: checkText(input.name, "input.name", { maxLength: 200 })!,
+            name: input.name,
             themes: input.themes ? [...input.themes] : [],
             description: input.description,
             metadata: jsonInput(input.metadata),

@@ -10,7 +10,7 @@ import { checkVector } from "../../search/vectors.ts";
 import { checkModelSize } from "../../search/stored.ts";
 import { ownedNodeKeys } from "../../auth/node-access.ts";
 import { decodeId, requireOwned } from "../ids.ts";
-import { MAX_LIST, checkText, embedInput, jsonInput, unlessNull, type InputFieldBuilder } from "../inputs.ts";
+import { MAX_LIST, embedInput, jsonInput, unlessNull, type InputFieldBuilder } from "../inputs.ts";
 import { list, range, text } from "../constraints.ts";
 import { setMemoryEmbedding } from "./sql.ts";
 import { ownedQuery, owner } from "../../auth/viewer-client.ts";
@@ -262,14 +262,14 @@ builder.mutationField("mergeMemories", (t) =>
       keepId: t.arg.id({ required: true }),
       mergeIds: t.arg.idList({ required: true }),
       strategy: t.arg.string({ defaultValue: "keep_target", description: "Recorded as given, e.g. keep_target, newest, manual." }),
-      content: t.arg.string({ description: "New content for the kept memory (re-embedded)." }),
+      content: t.arg.string({ description: "New content for the kept memory (re-embedded).", validate: text({ maxLength: 100_000 }) }),
     },
     resolve: async (_root, args, context) => {
       const keepId = await requireOwned(context, "Memory", args.keepId, "keepId");
       if (args.mergeIds.length === 0 || args.mergeIds.length > MAX_LIST) throw badInput(`mergeIds must hold 1 to ${MAX_LIST} ids`, "mergeIds");
       const mergeIds = [...new Set(args.mergeIds.map((id, i) => decodeId(id, "Memory", `mergeIds[${i}]`)))];
       if (mergeIds.includes(keepId)) throw badInput("mergeIds must not include keepId", "mergeIds");
-      const content = checkText(args.content, "content", { maxLength: 100_000 }) ?? undefined;
+      const content = args.content ?? undefined;
       const embedding = content === undefined ? undefined : await embeddingFor(context, {}, content);
       const all = [keepId, ...mergeIds];
 

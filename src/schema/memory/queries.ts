@@ -7,13 +7,14 @@ import { checkVector, similarityOf, vectorScore, type DistanceMetric } from "../
 import { checkModelSize } from "../../search/stored.ts";
 import { DistanceMetricEnum } from "../search/metric.ts";
 import { decodeId, requireOwned } from "../ids.ts";
-import { DateTimeRange, MAX_PATTERN_LENGTH, MAX_TEXT_MATCHES, checkPattern, checkRange, checkText, dateRange, embedInput, orderWithTieBreak } from "../inputs.ts";
+import { DateTimeRange, MAX_PATTERN_LENGTH, MAX_TEXT_MATCHES, dateRange, embedInput, orderWithTieBreak } from "../inputs.ts";
+import { pattern, range, text } from "../constraints.ts";
 import { MemoryRef } from "./types.ts";
 import { memoryEmbedding, memoryIdsContaining, nearestMemories } from "./sql.ts";
 
 const FloatRange = builder.inputType("FloatRange", {
   description: "An inclusive numeric range; either end may be left open.",
-  fields: (t) => ({ min: t.float(), max: t.float() }),
+  fields: (t) => ({ min: t.float({ validate: range(-Number.MAX_VALUE, Number.MAX_VALUE) }), max: t.float({ validate: range(-Number.MAX_VALUE, Number.MAX_VALUE) }) }),
 });
 
 const MemoryFilter = builder.inputType("MemoryFilter", {
@@ -26,6 +27,7 @@ const MemoryFilter = builder.inputType("MemoryFilter", {
     conversationId: t.id(),
     contains: t.string({
       description: `Case-insensitive text in the content or summary (at most ${MAX_PATTERN_LENGTH} characters, taken literally); at most ${MAX_TEXT_MATCHES.toLocaleString("en")} matching memories are considered.`,
+      validate: pattern(),
     }),
     createdAt: t.field({ type: DateTimeRange }),
     lastAccessedAt: t.field({ type: DateTimeRange }),
@@ -48,14 +50,13 @@ async function memoryWhere(filter: typeof MemoryFilter.$inferInput | null | unde
   if (filter.importance) {
     const { min, max } = filter.importance;
     if (min != null && max != null && min > max) throw badInput("filter.importance.min must not be above max", "filter.importance");
-    where.importance = { ...(min != null ? { gte: checkRange(min, "filter.importance.min", -Number.MAX_VALUE, Number.MAX_VALUE)! } : {}), ...(max != null ? { lte: checkRange(max, "filter.importance.max", -Number.MAX_VALUE, Number.MAX_VALUE)! } : {}) };
+    where.importance = { ...(min != null ? { gte: min } : {}), ...(max != null ? { lte: max } : {}) };
   }
   if (filter.clusterId) and.push({ clusterMemberships: { some: { clusterId: decodeId(filter.clusterId, "MemoryCluster", "filter.clusterId") } } });
   if (filter.conversationId) where.conversationId = decodeId(filter.conversationId, "Conversation", "filter.conversationId");
   if (filter.contains) {
-    const text = checkPattern(filter.contains, "filter.contains");
     const conversationId = where.conversationId as string | undefined;
-    and.push({ id: { in: await memoryIdsContaining(context.prisma, context.viewer.id, text, { includeDeleted, conversationId }, MAX_TEXT_MATCHES) } });
+    and.push({ id: { in: await memoryIdsContaining(context.prisma, context.viewer.id, filter.contains, { includeDeleted, conversationId }, MAX_TEXT_MATCHES) } });
   }
   const createdAt = dateRange(filter.createdAt, "filter.createdAt");
   if (createdAt) where.createdAt = createdAt;
@@ -116,8 +117,7 @@ async function queryVector(context: Context, args: { to?: string | null; vector?
     return { vector: stored.vector, model: stored.model, excludeId: id };
   }
   if (args.vector) return { vector: args.vector, model: args.model ?? null };
-  const text = checkText(args.text, "text", { maxLength: 2000 })!;
-  const [vector] = await embedInput(context.embedder, [text], "text");
+  const [vector] = await embedInput(context.embedder, [args.text!], "text");
   return { vector, model: context.embedder.model };
 }
 
@@ -128,15 +128,15 @@ builder.queryField("similarMemories", (t) =>
     args: {
       to: t.arg.id(),
       vector: t.arg.floatList(),
-      text: t.arg.string(),
+      text: t.arg.string({ validate: text({ maxLength: 2000 }) }),
       model: t.arg.string({ description: "With `vector`: compare only with embeddings of this model." }),
-      limit: t.arg.int({ defaultValue: 10 }),
-      threshold: t.arg.float({ description: "Minimum similarity." }),
+      limit: t.arg.int({ defaultValue: 10, validate: range(1, 100) }),
+      threshold: t.arg.float({ description: "Minimum similarity.", validate: range(-Number.MAX_VALUE, Number.MAX_VALUE) }),
       distance: t.arg({ type: DistanceMetricEnum, defaultValue: "COSINE", description: "How vectors are compared." }),
     },
     resolve: async (_root, args, context) => {
-      const limit = checkRange(args.limit ?? 10, "limit", 1, 100)!;
-      const threshold = checkRange(args.threshold, "threshold", -Number.MAX_VALUE, Number.MAX_VALUE);
+      const limit = args.limit ?? 10;
+      const threshold = args.threshold;
       const metric: DistanceMetric = args.distance ?? "COSINE";
       const { vector, model, excludeId } = await queryVector(context, args);
       checkVector(vector, "vector");

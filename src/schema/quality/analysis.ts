@@ -4,8 +4,8 @@ import { badInput, conflict, notFound } from "../../errors.ts";
 import type { AnalysisStatus } from "../../generated/prisma/enums.ts";
 import { decodeId, requireOwned } from "../ids.ts";
 import { AnalysisStatusEnum } from "../enums.ts";
-import { checkText, jsonInput } from "../inputs.ts";
-
+import { jsonInput } from "../inputs.ts";
+import { text } from "../constraints.ts";
 
 const STAGE: Record<AnalysisStatus, number> = { PENDING: 0, RUNNING: 1, COMPLETED: 2, FAILED: 2 };
 const finished = (status: AnalysisStatus) => STAGE[status] === 2;
@@ -34,13 +34,13 @@ const RecordAnalysisInput = builder.inputType("RecordAnalysisInput", {
   fields: (t) => ({
     conversationId: t.id(),
     memoryId: t.id(),
-    analyzer: t.string({ required: true, description: "The analyzer's name, e.g. sentiment." }),
-    version: t.string(),
+    analyzer: t.string({ required: true, description: "The analyzer's name, e.g. sentiment.", validate: text({ maxLength: 200 }) }),
+    version: t.string({ validate: text({ maxLength: 100 }) }),
     status: t.field({ type: AnalysisStatusEnum, defaultValue: "PENDING" }),
     config: t.field({ type: "JSON" }),
     startedAt: t.field({ type: "DateTime", description: "Now, when the run is recorded as started and this is absent." }),
     completedAt: t.field({ type: "DateTime", description: "Now, when the run is recorded as finished and this is absent." }),
-    error: t.string(),
+    error: t.string({ validate: text({ maxLength: 10_000 }) }),
   }),
 });
 
@@ -51,9 +51,7 @@ builder.mutationField("recordAnalysis", (t) =>
     args: { input: t.arg({ type: RecordAnalysisInput, required: true }) },
     resolve: async (query, _root, { input }, context) => {
       if (input.conversationId == null && input.memoryId == null) throw badInput("input.conversationId or input.memoryId is required", "input");
-      const analyzer = checkText(input.analyzer, "input.analyzer", { maxLength: 200 })!;
-      const version = checkText(input.version, "input.version", { maxLength: 100 });
-      const error = checkText(input.error, "input.error", { maxLength: 10_000 });
+      const { analyzer, version, error } = input;
       const given = { startedAt: input.startedAt ?? undefined, completedAt: input.completedAt ?? undefined };
       const times = runTimes({ status: input.status ?? "PENDING", startedAt: null, completedAt: null }, given, new Date());
       const [conversationId, memoryId] = await Promise.all([
@@ -74,7 +72,7 @@ const UpdateAnalysisInput = builder.inputType("UpdateAnalysisInput", {
     status: t.field({ type: AnalysisStatusEnum, description: "Forwards only: PENDING → RUNNING → COMPLETED or FAILED." }),
     startedAt: t.field({ type: "DateTime", description: "Now, when the run starts and this was never set." }),
     completedAt: t.field({ type: "DateTime", description: "Now, when the run finishes and this was never set." }),
-    error: t.string(),
+    error: t.string({ validate: text({ maxLength: 10_000 }) }),
     config: t.field({ type: "JSON" }),
   }),
 });
@@ -87,7 +85,7 @@ builder.mutationField("updateAnalysis", (t) =>
     resolve: async (query, _root, { id: globalId, input }, context) => {
       const id = decodeId(globalId, "AnalysisMetadata");
       if (input.status === null) throw badInput("input.status cannot be cleared", "input.status");
-      const error = checkText(input.error, "input.error", { maxLength: 10_000 });
+      const error = input.error;
       const run = await context.db.analysisMetadata.findFirst({
         where: { id },
         select: { status: true, startedAt: true, completedAt: true },

@@ -2,7 +2,8 @@
 import { builder } from "../../builder.ts";
 import { retryingTransaction } from "../../db/transaction.ts";
 import { requireOwned } from "../ids.ts";
-import { checkRange, jsonInput } from "../inputs.ts";
+import { jsonInput } from "../inputs.ts";
+import { range } from "../constraints.ts";
 import { lockOwnMemory } from "./sql.ts";
 
 const SCORES = ["completeness", "accuracy", "relevance", "clarity"] as const;
@@ -12,11 +13,11 @@ const RecordQualityMetricsInput = builder.inputType("RecordQualityMetricsInput",
     "Scores from 0 to 1. Absent fields keep their stored value; null clears one. When `overall` is absent and a score changes, " +
     "overall becomes the mean of the scores on record.",
   fields: (t) => ({
-    overall: t.float(),
-    completeness: t.float(),
-    accuracy: t.float(),
-    relevance: t.float(),
-    clarity: t.float(),
+    overall: t.float({ validate: range(0, 1) }),
+    completeness: t.float({ validate: range(0, 1) }),
+    accuracy: t.float({ validate: range(0, 1) }),
+    relevance: t.float({ validate: range(0, 1) }),
+    clarity: t.float({ validate: range(0, 1) }),
     dimensions: t.field({ type: "JSON", description: "Further dimensions, by name." }),
   }),
 });
@@ -28,8 +29,8 @@ builder.mutationField("recordQualityMetrics", (t) =>
     description: "Creates or updates the quality metrics of one of the viewer's memories.",
     args: { memoryId: t.arg.id({ required: true }), input: t.arg({ type: RecordQualityMetricsInput, required: true }) },
     resolve: async (query, _root, { memoryId: globalId, input }, context) => {
-      const overall = checkRange(input.overall, "input.overall", 0, 1);
-      const scores = Object.fromEntries(SCORES.map((name) => [name, checkRange(input[name], `input.${name}`, 0, 1)])) as Record<
+      const overall = input.overall;
+      const scores = Object.fromEntries(SCORES.map((name) => [name, input[name]])) as Record<
         (typeof SCORES)[number],
         number | null | undefined
       >;

@@ -5,7 +5,8 @@ import { badInput } from "../../errors.ts";
 import type { ValidationState } from "../../generated/prisma/enums.ts";
 import { requireOwned } from "../ids.ts";
 import { ValidationSeverityEnum, ValidationStateEnum } from "../enums.ts";
-import { checkText, jsonInput } from "../inputs.ts";
+import { jsonInput } from "../inputs.ts";
+import { rule, text } from "../constraints.ts";
 import { lockOwnMemory } from "./sql.ts";
 
 const MAX_RESULTS = 500;
@@ -14,10 +15,10 @@ const RESOLVED: ReadonlySet<ValidationState> = new Set(["VALID", "INVALID"]);
 
 const ValidationResultInput = builder.inputType("ValidationResultInput", {
   fields: (t) => ({
-    rule: t.string({ required: true, description: "The rule that was checked, e.g. content_not_empty." }),
+    rule: t.string({ required: true, description: "The rule that was checked, e.g. content_not_empty.", validate: text({ maxLength: 200 }) }),
     passed: t.boolean({ required: true }),
     severity: t.field({ type: ValidationSeverityEnum, description: "INFO unless given." }),
-    message: t.string(),
+    message: t.string({ validate: text({ maxLength: 10_000, allowEmpty: true }) }),
   }),
 });
 
@@ -25,8 +26,12 @@ const RecordValidationInput = builder.inputType("RecordValidationInput", {
   fields: (t) => ({
     status: t.field({ type: ValidationStateEnum, required: true }),
     errors: t.field({ type: "JSON", description: "Absent keeps the stored errors; null clears them." }),
-    resolvedBy: t.string({ description: "Who or what reached the verdict; only with VALID or INVALID." }),
-    results: t.field({ type: [ValidationResultInput], description: `Appended to the memory's results (at most ${MAX_RESULTS} per call).` }),
+    resolvedBy: t.string({ description: "Who or what reached the verdict; only with VALID or INVALID.", validate: text({ maxLength: 200 }) }),
+    results: t.field({
+      type: [ValidationResultInput],
+      description: `Appended to the memory's results (at most ${MAX_RESULTS} per call).`,
+      validate: rule<readonly unknown[]>((results) => (results.length > MAX_RESULTS ? `may hold at most ${MAX_RESULTS} items` : undefined)),
+    }),
   }),
 });
 
@@ -48,16 +53,10 @@ builder.mutationField("recordValidation", (t) =>
       "resolvedAt is set when the status changes to VALID or INVALID, and cleared (with resolvedBy) when it goes back to PENDING or NEEDS_REVIEW.",
     args: { memoryId: t.arg.id({ required: true }), input: t.arg({ type: RecordValidationInput, required: true }) },
     resolve: async (query, _root, { memoryId: globalId, input }, context) => {
-      const resolvedBy = checkText(input.resolvedBy, "input.resolvedBy", { maxLength: 200 });
+      const resolvedBy = input.resolvedBy;
       if (resolvedBy != null && !RESOLVED.has(input.status)) throw badInput("input.resolvedBy is only recorded with status VALID or INVALID", "input.resolvedBy");
       const results = input.results ?? [];
-      if (results.length > MAX_RESULTS) throw badInput(`input.results may hold at most ${MAX_RESULTS} items`, "input.results");
-      const rows = results.map((result, i) => ({
-        rule: checkText(result.rule, `input.results[${i}].rule`, { maxLength: 200 })!,
-        passed: result.passed,
-        severity: result.severity ?? undefined,
-        message: checkText(result.message, `input.results[${i}].message`, { maxLength: 10_000, allowEmpty: true }),
-      }));
+      const rows = results.map((result) => ({ rule: result.rule, passed: result.passed, severity: result.severity ?? undefined, message: result.message }));
       const memoryId = await requireOwned(context, "Memory", globalId, "memoryId");
 
       const id = await retryingTransaction(context.db, async (tx) => {

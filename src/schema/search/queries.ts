@@ -3,7 +3,8 @@ import { builder } from "../../builder.ts";
 import { badInput } from "../../errors.ts";
 import type { Context } from "../../context.ts";
 import { decodeId } from "../ids.ts";
-import { DateTimeRange, checkRange, checkText, dateRange, embedInput } from "../inputs.ts";
+import { DateTimeRange, dateRange, embedInput } from "../inputs.ts";
+import { range, rule, text } from "../constraints.ts";
 import { ConversationChunkRef, MessageRef } from "../conversations/types.ts";
 import { MemoryRef } from "../memory/types.ts";
 import { checkVector, type DistanceMetric } from "../../search/vectors.ts";
@@ -99,23 +100,26 @@ builder.queryField("search", (t) =>
       "Search the viewer's messages, conversation chunks and memories by meaning (vector), by words (full text), or both (hybrid). " +
       "Give `query` (text; embedded by the server's embedder for the vector part) and/or `vector` (your own embedding, any size up to 2,000).",
     args: {
-      query: t.arg.string(),
+      query: t.arg.string({ validate: text({ maxLength: 2000 }) }),
       vector: t.arg.floatList(),
-      kinds: t.arg({ type: [SearchKindEnum], defaultValue: ["MESSAGE", "CHUNK", "MEMORY"] }),
+      kinds: t.arg({
+        type: [SearchKindEnum],
+        defaultValue: ["MESSAGE", "CHUNK", "MEMORY"],
+        validate: rule<readonly unknown[]>((kinds) => (kinds.length === 0 ? "must name at least one kind" : undefined)),
+      }),
       mode: t.arg({ type: SearchModeEnum, description: "Default: HYBRID with a query, VECTOR with only a vector." }),
       distance: t.arg({ type: DistanceMetricEnum, defaultValue: "COSINE", description: "How the vector part compares vectors." }),
-      limit: t.arg.int({ defaultValue: 10 }),
-      threshold: t.arg.float({ description: "Minimum vectorSimilarity for vector matches." }),
+      limit: t.arg.int({ defaultValue: 10, validate: range(1, MAX_LIMIT) }),
+      threshold: t.arg.float({ description: "Minimum vectorSimilarity for vector matches.", validate: range(-Number.MAX_VALUE, Number.MAX_VALUE) }),
       filter: t.arg({ type: SearchFilter }),
     },
     resolve: async (_root, args, context) => {
-      const limit = checkRange(args.limit ?? 10, "limit", 1, MAX_LIMIT)!;
-      const threshold = checkRange(args.threshold, "threshold", -Number.MAX_VALUE, Number.MAX_VALUE);
-      const text = args.query == null ? undefined : checkText(args.query, "query", { maxLength: 2000 })!;
+      const limit = args.limit ?? 10;
+      const threshold = args.threshold;
+      const text = args.query ?? undefined;
       const mode: SearchMode = args.mode ?? (text === undefined ? "VECTOR" : "HYBRID");
       const metric: DistanceMetric = args.distance ?? "COSINE";
       const kinds = [...new Set(args.kinds ?? ["MESSAGE", "CHUNK", "MEMORY"])] as SearchKind[];
-      if (kinds.length === 0) throw badInput("kinds must name at least one kind", "kinds");
       if (mode !== "VECTOR" && text === undefined) throw badInput(`mode ${mode} needs a text query`, "query");
 
       let vector: readonly number[] | undefined;

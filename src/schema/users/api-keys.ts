@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { builder } from "../../builder.ts";
 import { API_KEY_PREFIX, hashApiKey, requirePerson } from "../../auth/viewer.ts";
-import { checkText } from "../inputs.ts";
+import { text } from "../constraints.ts";
 import { requireOwned } from "../ids.ts";
 import type { ApiKey } from "../../generated/prisma/client.ts";
 import { ApiKeyRef } from "./types.ts";
@@ -19,14 +19,14 @@ builder.mutationField("createApiKey", (t) =>
   t.field({
     type: CreatedApiKey,
     description: "A new key that acts as the viewer. Send it as `Authorization: Bearer <key>`.",
-    args: { name: t.arg.string({ required: true }) },
+    args: { name: t.arg.string({ required: true, validate: text({ maxLength: 200 }) }) },
     resolve: async (_root, args, context) => {
       requirePerson(context, "create API keys");
       const key = `${API_KEY_PREFIX}${randomBytes(32).toString("base64url")}`;
       const apiKey = await context.db.apiKey.create({
         data: {
           userId: context.viewer.id,
-          name: checkText(args.name, "name", { maxLength: 200 })!,
+          name: args.name,
           prefix: key.slice(0, API_KEY_PREFIX.length + 6),
           keyHash: hashApiKey(key),
         },
