@@ -35,6 +35,11 @@ export function fieldOfPath(path: readonly (PropertyKey | { key: PropertyKey })[
     .map((part) => (typeof part === "object" ? part.key : part))
     .reduce<string>((field, key) => (typeof key === "number" ? `${field}[${key}]` : field ? `${field}.${String(key)}` : String(key)), "");
 }
+/** A broken input constraint (schema/constraints.ts), wherever it was checked: BAD_USER_INPUT naming the field by its path ("messages[3].content must not be empty"). */
+export function constraintError(issue: { message: string; path?: readonly (PropertyKey | { key: PropertyKey })[] }): GraphQLError {
+  const field = fieldOfPath(issue.path);
+  return badInput(`${field} ${issue.message}`, field);
+}
 export const conflict = (message: string) => apiError("CONFLICT", message);
 export const tooComplex = (message: string, extensions: Record<string, unknown> = {}) => apiError("QUERY_TOO_COMPLEX", message, extensions);
 
