@@ -111,9 +111,6 @@ export function checkPattern(value: string, field: string): string {
   return checkText(value, field, { maxLength: MAX_PATTERN_LENGTH })!;
 }
 
-/** A text column with a btree index: at most 1,000 characters and INDEXED_TEXT_BYTES. */
-export const checkIndexedText = (value: string | null | undefined, field: string) => checkText(value, field, { maxLength: 1_000, allowEmpty: true, indexed: true });
-
 /** Prisma distinguishes "leave unchanged" (undefined) from "clear" (null) only for nullable columns. */
 export const unlessNull = <T>(value: T | null | undefined): T | undefined => (value === null ? undefined : value);
 
