@@ -9,7 +9,7 @@ import ValidationPlugin from "@pothos/plugin-validation";
 import type PrismaTypes from "./generated/pothos-types.ts";
 import { getDatamodel } from "./generated/pothos-types.ts";
 import type { Context } from "./context.ts";
-import { apiError, badInput, fieldOfPath, forbidden } from "./errors.ts";
+import { badInput, constraintError, forbidden } from "./errors.ts";
 import { PAGE_LIMITS } from "./config.ts";
 import { resolveOwnedNodes } from "./auth/node-access.ts";
 
@@ -30,14 +30,7 @@ export const builder = new SchemaBuilder<{
   // Constraints declared on input fields (schema/constraints.ts): the first one broken is the client's
   // BAD_USER_INPUT, naming the field where it sits in the arguments, as the resolvers' own checks do.
   validation: {
-    validationError: (failure) => {
-      const [issue] = failure.issues;
-      const field = fieldOfPath(issue.path);
-      // A constraint's own `reason` (constraints.ts `pattern`: PATTERN_TOO_LONG) goes to the client with it.
-      const { reason } = issue as { reason?: unknown };
-      const message = `${field} ${issue.message}`;
-      return typeof reason === "string" ? apiError("BAD_USER_INPUT", message, { field, reason }) : badInput(message, field);
-    },
+    validationError: (failure) => constraintError(failure.issues[0]),
   },
   defaultFieldNullability: false,
   scopeAuth: {

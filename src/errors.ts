@@ -35,6 +35,15 @@ export function fieldOfPath(path: readonly (PropertyKey | { key: PropertyKey })[
     .map((part) => (typeof part === "object" ? part.key : part))
     .reduce<string>((field, key) => (typeof key === "number" ? `${field}[${key}]` : field ? `${field}.${String(key)}` : String(key)), "");
 }
+/** A broken input constraint (schema/constraints.ts), wherever it was checked: BAD_USER_INPUT naming the field by its path ("messages[3].content must not be empty"). */
+export function constraintError(issue: { message: string; path?: readonly (PropertyKey | { key: PropertyKey })[] }): GraphQLError {
+  const field = fieldOfPath(issue.path);
+  // A constraint's own `reason` (constraints.ts `pattern`: PATTERN_TOO_LONG) goes to the client with it
+  // (the plugin hands over copies made with Object.create, so the reason is inherited, not own).
+  const { reason } = issue as { reason?: unknown };
+  const message = `${field} ${issue.message}`;
+  return typeof reason === "string" ? apiError("BAD_USER_INPUT", message, { field, reason }) : badInput(message, field);
+}
 export const conflict = (message: string) => apiError("CONFLICT", message);
 export const tooComplex = (message: string, extensions: Record<string, unknown> = {}) => apiError("QUERY_TOO_COMPLEX", message, extensions);
 

@@ -25,27 +25,8 @@ export function dateRange(range: { from?: Date | null; to?: Date | null } | null
 export const rangeProblem = (value: number, min: number, max: number): string | undefined =>
   !Number.isFinite(value) || value < min || value > max ? `must be between ${min} and ${max}, got ${value}` : undefined;
 
-/** A finite number within [min, max], or a BAD_USER_INPUT error naming the field. */
-export function checkRange(value: number | null | undefined, field: string, min: number, max: number) {
-  if (value === null || value === undefined) return value;
-  const problem = rangeProblem(value, min, max);
-  if (problem) throw badInput(`${field} ${problem}`, field);
-  return value;
-}
-
 /** A list a write takes holds at most this many items unless its field says otherwise. */
 export const MAX_LIST = 200;
-
-/**
- * A list input, copied (undefined when absent): at most `max` items, else BAD_USER_INPUT naming the
- * field; with `itemLength`, each item a non-empty text of at most that many characters (naming `field[i]`).
- */
-export function checkList<T>(list: readonly T[] | null | undefined, field: string, { max = MAX_LIST, itemLength }: { max?: number; itemLength?: number } = {}): T[] | undefined {
-  if (!list) return undefined;
-  if (list.length > max) throw badInput(`${field} may hold at most ${max} items, got ${list.length}`, field);
-  if (itemLength !== undefined) list.forEach((item, i) => checkText(item as string, `${field}[${i}]`, { maxLength: itemLength }));
-  return [...list];
-}
 
 /** The embedder's vectors for texts a client sent; its failure is the client's BAD_USER_INPUT on `field`. */
 export async function embedInput(embedder: Embedder, texts: string[], field: string): Promise<number[][]> {
@@ -83,12 +64,6 @@ export function textProblem(value: string, { maxLength = 100_000, allowEmpty = f
   return undefined;
 }
 
-export function checkText(value: string | null | undefined, field: string, rules: TextRules = {}) {
-  if (value === null || value === undefined) return value;
-  const problem = textProblem(value, rules);
-  if (problem) throw badInput(`${field} ${problem}`, field);
-  return value;
-}
 
 /**
  * Substring filters (`contains`, a conversation's `title`) take at most this many characters: finding a
@@ -99,9 +74,6 @@ export const MAX_PATTERN_LENGTH = 100;
 
 /** Text filters (`contains`, `matches`) consider at most this many matching rows of the viewer's (docs/API.md). */
 export const MAX_TEXT_MATCHES = 10_000;
-
-/** A text column with a btree index: at most 1,000 characters and INDEXED_TEXT_BYTES. */
-export const checkIndexedText = (value: string | null | undefined, field: string) => checkText(value, field, { maxLength: 1_000, allowEmpty: true, indexed: true });
 
 /** Prisma distinguishes "leave unchanged" (undefined) from "clear" (null) only for nullable columns. */
 export const unlessNull = <T>(value: T | null | undefined): T | undefined => (value === null ? undefined : value);

@@ -10,10 +10,11 @@ import type { MessageRole } from "../../generated/prisma/enums.ts";
 import { MessageRoleEnum } from "../enums.ts";
 import { decodeId } from "../ids.ts";
 import { retryingTransaction } from "../../db/transaction.ts";
-import { checkRange, checkText } from "../inputs.ts";
+import { jsonObject, list, range, text } from "../constraints.ts";
 import {
   BATCH_TRANSACTION,
   MAX_CHILDREN_PER_MESSAGE,
+  MAX_CONTENT_LENGTH,
   type AppendResult,
   type MessageInputShape,
   insertMessages,
@@ -27,12 +28,12 @@ export const MAX_MESSAGES_PER_IMPORT = 5000;
 const ImportedConversationInput = builder.inputType("ImportedConversationInput", {
   description: "The conversation importChat creates for an export.",
   fields: (t) => ({
-    title: t.string({ description: 'e.g. "WhatsApp chat with Maya".' }),
-    description: t.string(),
+    title: t.string({ description: 'e.g. "WhatsApp chat with Maya".', validate: text({ maxLength: 1000, allowEmpty: true }) }),
+    description: t.string({ validate: text({ allowEmpty: true }) }),
     sessionId: t.string(),
     projectPath: t.string(),
     startedAt: t.field({ type: "DateTime", description: "Defaults to the earliest message's timestamp." }),
-    metadata: t.field({ type: "JSON", description: "A JSON object; the import's `source` is added to it." }),
+    metadata: t.field({ type: "JSON", description: "A JSON object; the import's `source` is added to it.", validate: jsonObject() }),
   }),
 });
 
@@ -41,11 +42,12 @@ const ChatAttachmentInput = builder.inputType("ChatAttachmentInput", {
   fields: (t) => ({
     type: t.string({
       description: "image, audio, video, document or file. Left out, it is inferred from mimeType, else from the filename's extension, else file.",
+      validate: text({ maxLength: 100 }),
     }),
-    filename: t.string({ description: 'As the export names it, e.g. "IMG-20250614-WA0007.jpg".' }),
-    mimeType: t.string(),
-    sizeBytes: t.int(),
-    url: t.string(),
+    filename: t.string({ description: 'As the export names it, e.g. "IMG-20250614-WA0007.jpg".', validate: text({ maxLength: 1000 }) }),
+    mimeType: t.string({ validate: text({ maxLength: 255 }) }),
+    sizeBytes: t.int({ validate: range(0, 2_147_483_647) }),
+    url: t.string({ validate: text({ maxLength: 10_000 }) }),
     metadata: t.field({ type: "JSON" }),
   }),
 });
@@ -57,20 +59,24 @@ const ChatMessageInput = builder.inputType("ChatMessageInput", {
       description:
         "The line's id in the export (its place, e.g. \"line:120\"). Give it when the export's times are coarse (WhatsApp's are to the minute): " +
         "two identical lines by the same sender in the same minute are then both kept.",
+      validate: text({ maxLength: 500 }),
     }),
     sender: t.string({
       description:
         "Who wrote it, as the export names them; stored as the message's `sender`. Leave it out for the chat's own notices " +
         '("Maya added Jonah", "Messages are end-to-end encrypted"): those are stored with role SYSTEM.',
+      validate: text({ maxLength: 200 }),
     }),
     timestamp: t.field({ type: "DateTime", required: true }),
     content: t.string({
       required: true,
       description: 'The text. May be empty only when the message has attachments: it is then stored as "<attached: FILENAME>", one line per attachment.',
+      // Whether it may be empty depends on the attachments: prepareMessages.
+      validate: text({ maxLength: MAX_CONTENT_LENGTH, allowEmpty: true }),
     }),
     role: t.field({ type: MessageRoleEnum, description: "Overrides the role derived from the sender (see ImportChatInput.assistantSenders)." }),
-    metadata: t.field({ type: "JSON", description: "A JSON object; the import's `source` is added to it." }),
-    attachments: t.field({ type: [ChatAttachmentInput], description: `At most ${MAX_CHILDREN_PER_MESSAGE}.` }),
+    metadata: t.field({ type: "JSON", description: "A JSON object; the import's `source` is added to it.", validate: jsonObject() }),
+    attachments: t.field({ type: [ChatAttachmentInput], description: `At most ${MAX_CHILDREN_PER_MESSAGE}.`, validate: list(MAX_CHILDREN_PER_MESSAGE) }),
   }),
 });
 
@@ -85,6 +91,7 @@ const ImportChatInput = builder.inputType("ImportChatInput", {
     conversation: t.field({ type: ImportedConversationInput, description: "Create a new conversation for the export, in the same transaction." }),
     source: t.string({
       description: "Where the export came from: whatsapp, telegram, signal, slack, ... Stored as `source` in each imported message's metadata, and in a new conversation's.",
+      validate: text({ maxLength: 100 }),
     }),
     assistantSenders: t.stringList({
       description:
@@ -99,11 +106,8 @@ type ImportChatInputShape = typeof ImportChatInput.$inferInput;
 type ChatMessageInputShape = typeof ChatMessageInput.$inferInput;
 type ChatAttachmentInputShape = typeof ChatAttachmentInput.$inferInput;
 
-/** A JSON object argument with the import's source added; anything but an object is refused. */
-function withSource(value: unknown, source: string | null | undefined, field: string): Prisma.InputJsonObject | undefined {
-  if (value !== null && value !== undefined && (typeof value !== "object" || Array.isArray(value))) {
-    throw badInput(`${field} must be a JSON object`, field);
-  }
+/** A JSON object argument (its field's constraint) with the import's source added. */
+function withSource(value: unknown, source: string | null | undefined): Prisma.InputJsonObject | undefined {
   if (!value && !source) return undefined;
   return { ...(value as Prisma.InputJsonObject | null | undefined), ...(source ? { source } : {}) };
 }
@@ -126,44 +130,40 @@ function attachmentType({ mimeType, filename }: { mimeType?: string | null; file
   return (extension && TYPE_BY_EXTENSION[extension]) || "file";
 }
 
-function attachmentInput(attachment: ChatAttachmentInputShape, field: string) {
+function attachmentInput(attachment: ChatAttachmentInputShape) {
   return {
-    type: checkText(attachment.type, `${field}.type`, { maxLength: 100 })?.trim() ?? attachmentType(attachment),
-    filename: checkText(attachment.filename, `${field}.filename`, { maxLength: 1000 }),
-    mimeType: checkText(attachment.mimeType, `${field}.mimeType`, { maxLength: 255 }),
-    sizeBytes: checkRange(attachment.sizeBytes, `${field}.sizeBytes`, 0, 2_147_483_647),
-    url: checkText(attachment.url, `${field}.url`, { maxLength: 10_000 }),
+    type: attachment.type?.trim() ?? attachmentType(attachment),
+    filename: attachment.filename,
+    mimeType: attachment.mimeType,
+    sizeBytes: attachment.sizeBytes,
+    url: attachment.url,
     metadata: attachment.metadata,
   };
 }
 
 const senderKey = (sender: string) => sender.trim().toLowerCase();
 
-/** A chat line as appendMessages takes it; errors name the caller's `input.messages[index]`. */
-function messageInput(message: ChatMessageInputShape, field: string, assistants: Set<string>, source: string | null | undefined): MessageInputShape {
-  const sender = checkText(message.sender, `${field}.sender`, { maxLength: 200 })?.trim();
-  const attachments = message.attachments ?? [];
-  if (attachments.length > MAX_CHILDREN_PER_MESSAGE) {
-    throw badInput(`${field}.attachments may hold at most ${MAX_CHILDREN_PER_MESSAGE} items`, `${field}.attachments`);
-  }
-  const assets = attachments.map((attachment, i) => attachmentInput(attachment, `${field}.attachments[${i}]`));
+/** A chat line as appendMessages takes it (its fields' constraints were checked on ChatMessageInput). */
+function messageInput(message: ChatMessageInputShape, assistants: Set<string>, source: string | null | undefined): MessageInputShape {
+  const sender = message.sender?.trim();
+  const assets = (message.attachments ?? []).map(attachmentInput);
   let content = message.content;
   if (content.trim() === "" && assets.length > 0) {
     // What WhatsApp itself writes for a photo sent without a caption; distinct files stay distinct messages.
     content = assets.map((asset) => `<attached: ${asset.filename ?? asset.url ?? asset.type}>`).join("\n");
   }
   const role: MessageRole = message.role ?? (!sender ? "SYSTEM" : assistants.has(senderKey(sender)) ? "ASSISTANT" : "USER");
-  return { externalId: message.externalId, role, sender, content, timestamp: message.timestamp, metadata: withSource(message.metadata, source, `${field}.metadata`), assets };
+  return { externalId: message.externalId, role, sender, content, timestamp: message.timestamp, metadata: withSource(message.metadata, source), assets };
 }
 
 function newConversationData(input: NonNullable<ImportChatInputShape["conversation"]>, source: string | null | undefined, firstTimestamp: Date | undefined) {
   return {
-    title: checkText(input.title, "input.conversation.title", { maxLength: 1000, allowEmpty: true }),
-    description: checkText(input.description, "input.conversation.description", { allowEmpty: true }),
+    title: input.title,
+    description: input.description,
     sessionId: input.sessionId,
     projectPath: input.projectPath,
     startedAt: input.startedAt ?? firstTimestamp,
-    metadata: withSource(input.metadata, source, "input.conversation.metadata"),
+    metadata: withSource(input.metadata, source),
   };
 }
 
@@ -181,10 +181,10 @@ async function importChat(context: Context, input: ImportChatInputShape): Promis
   if (input.messages.length > MAX_MESSAGES_PER_IMPORT) {
     throw badInput(`at most ${MAX_MESSAGES_PER_IMPORT} messages per import, got ${input.messages.length}; split the export`, "input.messages");
   }
-  const source = checkText(input.source, "input.source", { maxLength: 100 })?.trim();
+  const source = input.source?.trim();
   const assistants = new Set((input.assistantSenders ?? []).map(senderKey));
 
-  const lines = input.messages.map((message, index) => ({ index, message: messageInput(message, `input.messages[${index}]`, assistants, source) }));
+  const lines = input.messages.map((message, index) => ({ index, message: messageInput(message, assistants, source) }));
   // Array.prototype.sort is stable: messages with the same timestamp keep the export's order.
   lines.sort((a, b) => a.message.timestamp!.getTime() - b.message.timestamp!.getTime());
   const prepared = prepareMessages(

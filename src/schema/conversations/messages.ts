@@ -7,7 +7,8 @@ import type { Context } from "../../context.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import { decodeId } from "../ids.ts";
 import { MessageRoleEnum, ToolUseStatusEnum } from "../enums.ts";
-import { checkList, checkRange, checkText, jsonInput } from "../inputs.ts";
+import { jsonInput } from "../inputs.ts";
+import { list, range, text } from "../constraints.ts";
 import { MAX_LINK_BYTES, contentHash, extractLinks, messageFingerprint } from "./content.ts";
 import { enqueueMessageEmbedding } from "../../jobs/queue.ts";
 import { retryingTransaction } from "../../db/transaction.ts";
@@ -16,15 +17,20 @@ import { ownedQuery, owner, type ViewerTransaction } from "../../auth/viewer-cli
 
 export const MAX_MESSAGES_PER_APPEND = 1000;
 export const MAX_CHILDREN_PER_MESSAGE = 100;
-const MAX_CONTENT_LENGTH = 1_000_000;
+export const MAX_CONTENT_LENGTH = 1_000_000;
+const MAX_INT = 2_147_483_647;
+const children = list(MAX_CHILDREN_PER_MESSAGE);
 
 export const ToolUseInput = builder.inputType("ToolUseInput", {
   fields: (t) => ({
-    externalId: t.string({ description: "The source system's id for the call (e.g. Claude Code's tool_use id); unique within its message." }),
-    toolName: t.string({ required: true }),
+    externalId: t.string({
+      description: "The source system's id for the call (e.g. Claude Code's tool_use id); unique within its message.",
+      validate: text({ maxLength: 500 }),
+    }),
+    toolName: t.string({ required: true, validate: text({ maxLength: 200 }) }),
     parameters: t.field({ type: "JSON" }),
     response: t.field({ type: "JSON" }),
-    durationMs: t.int(),
+    durationMs: t.int({ validate: range(0, MAX_INT) }),
     status: t.field({ type: ToolUseStatusEnum, defaultValue: "PENDING" }),
     timestamp: t.field({ type: "DateTime" }),
     metadata: t.field({ type: "JSON" }),
@@ -33,10 +39,10 @@ export const ToolUseInput = builder.inputType("ToolUseInput", {
 
 export const AssetInput = builder.inputType("AssetInput", {
   fields: (t) => ({
-    type: t.string({ required: true, description: "image, document, audio, video, file, ..." }),
+    type: t.string({ required: true, description: "image, document, audio, video, file, ...", validate: text({ maxLength: 100 }) }),
     filename: t.string(),
     mimeType: t.string(),
-    sizeBytes: t.int(),
+    sizeBytes: t.int({ validate: range(0, MAX_INT) }),
     url: t.string(),
     metadata: t.field({ type: "JSON" }),
   }),
@@ -50,26 +56,33 @@ export const MessageInput = builder.inputType("MessageInput", {
   fields: (t) => ({
     externalId: t.string({
       description: "The source system's id for the message (Claude Code's uuid, ChatGPT's message id, an export line's place); unique within the conversation.",
+      validate: text({ maxLength: 500 }),
     }),
     role: t.field({ type: MessageRoleEnum, required: true }),
     content: t.string({
       required: true,
       description: "May be empty only for a message with tool uses, tool calls, assets or links (an assistant turn that only calls tools, a photo sent without text).",
+      // Whether it may be empty depends on the other fields: prepareMessages.
+      validate: text({ maxLength: MAX_CONTENT_LENGTH, allowEmpty: true }),
     }),
-    position: t.int({ description: "1-based place in the conversation (an import's original order). Left out: after the last message. A place already taken is a CONFLICT." }),
-    sender: t.string({ description: "Author's display name (chat exports)." }),
+    position: t.int({
+      description: "1-based place in the conversation (an import's original order). Left out: after the last message. A place already taken is a CONFLICT.",
+      validate: range(1, MAX_INT),
+    }),
+    sender: t.string({ description: "Author's display name (chat exports).", validate: text({ maxLength: 500, allowEmpty: true }) }),
     agentType: t.string(),
-    agentName: t.string(),
-    confidence: t.float({ description: "0 to 1." }),
+    agentName: t.string({ validate: text({ maxLength: 100 }) }),
+    confidence: t.float({ description: "0 to 1.", validate: range(0, 1) }),
     citedSources: t.stringList(),
     signalReferences: t.stringList(),
     toolCalls: t.field({ type: "JSON" }),
     timestamp: t.field({ type: "DateTime", description: "Defaults to now." }),
     metadata: t.field({ type: "JSON" }),
-    toolUses: t.field({ type: [ToolUseInput] }),
-    assets: t.field({ type: [AssetInput] }),
+    toolUses: t.field({ type: [ToolUseInput], validate: children }),
+    assets: t.field({ type: [AssetInput], validate: children }),
     links: t.stringList({
       description: "http(s) URLs to record as the message's links besides those found in its content (a source system's own link records).",
+      validate: children,
     }),
   }),
 });
@@ -77,13 +90,17 @@ export const MessageInput = builder.inputType("MessageInput", {
 export type MessageInputShape = typeof MessageInput.$inferInput;
 type ToolUseInputShape = typeof ToolUseInput.$inferInput;
 
-export function toolUseData(input: ToolUseInputShape, field: string) {
+/**
+ * A tool use's row. Its sizes and ranges are ToolUseInput's constraints, checked before the resolver
+ * (or by checkInput for a file's): `_field` is no longer needed, and is kept until addToolUse's call drops it.
+ */
+export function toolUseData(input: ToolUseInputShape) {
   return {
-    externalId: checkText(input.externalId, `${field}.externalId`, { maxLength: 500 }),
-    toolName: checkText(input.toolName, `${field}.toolName`, { maxLength: 200 })!,
+    externalId: input.externalId,
+    toolName: input.toolName,
     parameters: jsonInput(input.parameters),
     response: jsonInput(input.response),
-    durationMs: checkRange(input.durationMs, `${field}.durationMs`, 0, 2_147_483_647),
+    durationMs: input.durationMs,
     status: input.status ?? "PENDING",
     timestamp: input.timestamp ?? undefined,
     metadata: jsonInput(input.metadata),
@@ -107,8 +124,6 @@ function withGivenLinks(found: { url: string; domain: string }[], given: readonl
   return found;
 }
 
-const checkChildren = <T>(list: readonly T[] | null | undefined, field: string): readonly T[] => checkList(list, field, { max: MAX_CHILDREN_PER_MESSAGE }) ?? [];
-
 export interface AppendResult {
   conversationId: string;
   messageIds: string[];
@@ -116,7 +131,11 @@ export interface AppendResult {
 }
 
 /**
- * Validates the whole batch before anything is written: a bad message rejects the batch.
+ * Checks the whole batch before anything is written: a bad message rejects the batch. Each field's own
+ * constraints (sizes, ranges, list lengths) were checked on MessageInput already (by the validation
+ * plugin, or checkInput for a file's messages); here the rules that are not about one field's value:
+ * the batch's size (its limit is the caller's), content that may be empty only with tool calls or
+ * other parts, a link that must parse as an http(s) URL (kept as parsed), a position given twice.
  * `fieldOf` names a message in errors (importChat sorts its messages, but reports the caller's index).
  */
 export function prepareMessages(
@@ -130,23 +149,22 @@ export function prepareMessages(
     const field = fieldOf(index);
     const callsTools = (message.toolUses?.length ?? 0) > 0 || (message.toolCalls !== null && message.toolCalls !== undefined);
     const carriesOther = (message.assets?.length ?? 0) > 0 || (message.links?.length ?? 0) > 0;
-    const content = checkText(message.content, `${field}.content`, { maxLength: MAX_CONTENT_LENGTH, allowEmpty: callsTools || carriesOther })!;
-    const sender = checkText(message.sender, `${field}.sender`, { maxLength: 500, allowEmpty: true });
-    const externalId = checkText(message.externalId, `${field}.externalId`, { maxLength: 500 });
+    const { content, sender, externalId } = message;
+    if (!callsTools && !carriesOther && content.trim() === "") throw badInput(`${field}.content must not be empty`, `${field}.content`);
     const timestamp = message.timestamp ?? undefined;
     return {
       field,
       hash: contentHash(content),
       // Without an externalId or a timestamp there is nothing to recognise the message by: it is new.
       fingerprint: !externalId && timestamp ? messageFingerprint(message.role, sender, timestamp, content) : null,
-      position: checkRange(message.position, `${field}.position`, 1, 2_147_483_647) ?? undefined,
-      links: withGivenLinks(extractLinks(content), checkChildren(message.links, `${field}.links`), `${field}.links`),
-      toolUses: checkChildren(message.toolUses, `${field}.toolUses`).map((use, i) => toolUseData(use, `${field}.toolUses[${i}]`)),
-      assets: checkChildren(message.assets, `${field}.assets`).map((asset, i) => ({
-        type: checkText(asset.type, `${field}.assets[${i}].type`, { maxLength: 100 })!,
+      position: message.position ?? undefined,
+      links: withGivenLinks(extractLinks(content), message.links ?? [], `${field}.links`),
+      toolUses: (message.toolUses ?? []).map((use) => toolUseData(use)),
+      assets: (message.assets ?? []).map((asset) => ({
+        type: asset.type,
         filename: asset.filename,
         mimeType: asset.mimeType,
-        sizeBytes: checkRange(asset.sizeBytes, `${field}.assets[${i}].sizeBytes`, 0, 2_147_483_647),
+        sizeBytes: asset.sizeBytes,
         url: asset.url,
         metadata: jsonInput(asset.metadata),
       })),
@@ -156,8 +174,8 @@ export function prepareMessages(
         content,
         sender,
         agentType: message.agentType,
-        agentName: checkText(message.agentName, `${field}.agentName`, { maxLength: 100 }),
-        confidence: checkRange(message.confidence, `${field}.confidence`, 0, 1),
+        agentName: message.agentName,
+        confidence: message.confidence,
         citedSources: message.citedSources ?? [],
         signalReferences: message.signalReferences ?? [],
         toolCalls: jsonInput(message.toolCalls),

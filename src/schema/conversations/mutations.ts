@@ -3,32 +3,36 @@ import { builder } from "../../builder.ts";
 import type { Context } from "../../context.ts";
 import { requireOwned } from "../ids.ts";
 import { ConversationStatusEnum } from "../enums.ts";
-import { checkRange, checkText, checkIndexedText, jsonInput, unlessNull, type InputFieldBuilder } from "../inputs.ts";
+import { jsonInput, unlessNull, type InputFieldBuilder } from "../inputs.ts";
+import { indexedText, range, text } from "../constraints.ts";
 
 const ContentSourceInput = builder.inputType("ContentSourceInput", {
   description: "What an agent debate discusses: an article, a post, a document.",
   fields: (t) => ({
-    type: t.string({ required: true }),
-    title: t.string(),
+    type: t.string({ required: true, validate: indexedText() }),
+    title: t.string({ validate: text({ maxLength: 500 }) }),
     body: t.string(),
     url: t.string(),
-    author: t.string(),
+    author: t.string({ validate: text({ maxLength: 200 }) }),
     publishedAt: t.field({ type: "DateTime" }),
     metadata: t.field({ type: "JSON" }),
   }),
 });
 
 export const conversationFields = (t: InputFieldBuilder) => ({
-  externalId: t.string({ description: "The source system's id for it (an import's session or conversation id); unique among your conversations (CONFLICT otherwise)." }),
-  title: t.string(),
-  description: t.string(),
-  sessionId: t.string(),
-  projectPath: t.string(),
+  externalId: t.string({
+    description: "The source system's id for it (an import's session or conversation id); unique among your conversations (CONFLICT otherwise).",
+    validate: text({ maxLength: 500 }),
+  }),
+  title: t.string({ validate: text({ maxLength: 1000, allowEmpty: true }) }),
+  description: t.string({ validate: text({ allowEmpty: true }) }),
+  sessionId: t.string({ validate: indexedText() }),
+  projectPath: t.string({ validate: indexedText() }),
   status: t.field({ type: ConversationStatusEnum }),
   contentSource: t.field({ type: ContentSourceInput }),
   consensusReached: t.boolean(),
   finalRecommendation: t.string(),
-  confidenceScore: t.float({ description: "0 to 1." }),
+  confidenceScore: t.float({ description: "0 to 1.", validate: range(0, 1) }),
   flow: t.field({ type: "JSON", description: "A build context's flow (its steps and their state), as the application stores it." }),
   config: t.field({ type: "JSON", description: "A build context's configuration (template, tooling, settings), as the application stores it." }),
   metadata: t.field({ type: "JSON" }),
@@ -46,29 +50,30 @@ const UpdateConversationInput = builder.inputType("UpdateConversationInput", {
 
 export type ConversationInput = typeof CreateConversationInput.$inferInput;
 
+/** The row of a conversation input; its fields' sizes and ranges are the input type's constraints, checked before this runs. */
 export function conversationData(input: ConversationInput) {
   const source = input.contentSource;
   return {
-    externalId: checkText(input.externalId, "input.externalId", { maxLength: 500 }),
-    title: checkText(input.title, "input.title", { maxLength: 1000, allowEmpty: true }),
-    description: checkText(input.description, "input.description", { allowEmpty: true }),
-    sessionId: checkIndexedText(input.sessionId, "input.sessionId"),
-    projectPath: checkIndexedText(input.projectPath, "input.projectPath"),
+    externalId: input.externalId,
+    title: input.title,
+    description: input.description,
+    sessionId: input.sessionId,
+    projectPath: input.projectPath,
     status: unlessNull(input.status),
     ...(source === undefined
       ? {}
       : {
-          contentType: checkIndexedText(source?.type, "input.contentSource.type") ?? null,
-          contentTitle: checkText(source?.title, "input.contentSource.title", { maxLength: 500 }) ?? null,
+          contentType: source?.type ?? null,
+          contentTitle: source?.title ?? null,
           contentBody: source?.body ?? null,
           contentUrl: source?.url ?? null,
-          contentAuthor: checkText(source?.author, "input.contentSource.author", { maxLength: 200 }) ?? null,
+          contentAuthor: source?.author ?? null,
           contentPublishedAt: source?.publishedAt ?? null,
           contentMetadata: jsonInput(source?.metadata ?? null),
         }),
     consensusReached: unlessNull(input.consensusReached),
     finalRecommendation: input.finalRecommendation,
-    confidenceScore: checkRange(input.confidenceScore, "input.confidenceScore", 0, 1),
+    confidenceScore: input.confidenceScore,
     flow: jsonInput(input.flow),
     config: jsonInput(input.config),
     metadata: jsonInput(input.metadata),

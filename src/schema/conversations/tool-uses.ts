@@ -13,7 +13,7 @@ builder.mutationField("recordToolUse", (t) =>
     args: { messageId: t.arg.id({ required: true }), input: t.arg({ type: ToolUseInput, required: true }) },
     resolve: async (query, _root, args, context) => {
       const messageId = await requireOwned(context, "Message", args.messageId, "messageId");
-      return context.db.toolUse.create({ ...query, data: { ...toolUseData(args.input, "input"), messageId } });
+      return context.db.toolUse.create({ ...query, data: { ...toolUseData(args.input), messageId } });
     },
   }),
 );

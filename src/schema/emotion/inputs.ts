@@ -3,10 +3,10 @@ import type { ViewerTransaction } from "../../auth/viewer-client.ts";
 import { badInput, notFound } from "../../errors.ts";
 import { decodeId } from "../ids.ts";
 import { MAX_LIST } from "../inputs.ts";
-import { list } from "../constraints.ts";
+import { list, text } from "../constraints.ts";
 
 /** The constraint on lists of short labels (themes, markers, participants): at most MAX_LIST, each a text of at most 200 characters. */
-export const labels = list(MAX_LIST, { maxLength: 200 });
+export const labels = list(MAX_LIST, text({ maxLength: 200 }));
 
 /**
  * The message with this global id as a message of this conversation: NOT_FOUND when it is not the

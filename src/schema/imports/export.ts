@@ -6,7 +6,7 @@
 import { builder } from "../../builder.ts";
 import type { Context } from "../../context.ts";
 import { badInput } from "../../errors.ts";
-import { checkRange } from "../inputs.ts";
+import { range } from "../constraints.ts";
 import type { ownedBy } from "../../auth/ownership.ts";
 import { EXPORT_RECORDS } from "../../import/record-types.ts";
 
@@ -183,7 +183,7 @@ builder.queryField("exportViewer", (t) =>
       "assets and links, actions, previews, memories (not deleted ones) and what was recorded about them (emotional contexts, relationship dynamics, " +
       "validation, quality, analyses, merges), mood scores, turning points, delta patterns, clusters with their members, chunks (without embeddings) " +
       "and the planning board. Not included: API keys, and mood deltas (computed again from the scores). Ids are the ones here; the importer maps them.",
-    args: { after: t.arg.string(), first: t.arg.int({ defaultValue: 100, description: "At most 100 records per page." }) },
-    resolve: (_root, args, context) => exportPage(context, args.after, checkRange(args.first ?? 100, "first", 1, 100)!),
+    args: { after: t.arg.string(), first: t.arg.int({ defaultValue: 100, description: "At most 100 records per page.", validate: range(1, 100) }) },
+    resolve: (_root, args, context) => exportPage(context, args.after, args.first ?? 100),
   }),
 );

@@ -11,7 +11,8 @@ import { badInput, notFound } from "../../errors.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import { ownedQuery, owner, type ViewerTransaction } from "../../auth/viewer-client.ts";
 import { AnalysisStatusEnum, ValidationSeverityEnum, ValidationStateEnum } from "../enums.ts";
-import { MAX_LIST, checkList, checkRange, checkText, embedInput, jsonInput, unlessNull } from "../inputs.ts";
+import { MAX_LIST, embedInput, jsonInput, unlessNull } from "../inputs.ts";
+import { list, range, text } from "../constraints.ts";
 import { MOOD_SCORE_MAX, MOOD_SCORE_MIN, moodChange } from "../emotion/mood-change.ts";
 import { lockOwnConversation } from "../conversations/sql.ts";
 import { setMemoryEmbedding } from "../memory/sql.ts";
@@ -22,13 +23,20 @@ const MAX_SERIES_RECORDS = 5_000;
 const MAX_CLUSTERS = 200;
 
 const when = (description: string) => ({ type: "DateTime" as const, description });
+/** The constraints shared by many fields here. */
+const unit = () => range(0, 1);
+const sourceId = () => text({ maxLength: 500 });
+const label = () => text({ maxLength: 200 });
+const prose = () => text({ maxLength: 10_000, allowEmpty: true });
+/** A list of names: at most MAX_LIST, each a non-empty text of at most 1,000 characters. */
+const names = () => list(MAX_LIST, text({ maxLength: 1_000 }));
 
 const EmotionalContextImportInput = builder.inputType("EmotionalContextImportInput", {
   fields: (t) => ({
-    mood: t.string({ required: true }),
-    intensity: t.float({ description: "0 to 1." }),
-    themes: t.stringList(),
-    markers: t.stringList(),
+    mood: t.string({ required: true, validate: label() }),
+    intensity: t.float({ description: "0 to 1.", validate: unit() }),
+    themes: t.stringList({ validate: names() }),
+    markers: t.stringList({ validate: names() }),
     metadata: t.field({ type: "JSON" }),
     createdAt: t.field(when("When it was recorded; defaults to now.")),
   }),
@@ -36,10 +44,10 @@ const EmotionalContextImportInput = builder.inputType("EmotionalContextImportInp
 
 const RelationshipDynamicsImportInput = builder.inputType("RelationshipDynamicsImportInput", {
   fields: (t) => ({
-    participants: t.stringList(),
-    closeness: t.float({ description: "0 to 1." }),
-    tension: t.float({ description: "0 to 1." }),
-    support: t.float({ description: "0 to 1." }),
+    participants: t.stringList({ validate: names() }),
+    closeness: t.float({ description: "0 to 1.", validate: unit() }),
+    tension: t.float({ description: "0 to 1.", validate: unit() }),
+    support: t.float({ description: "0 to 1.", validate: unit() }),
     patterns: t.field({ type: "JSON" }),
     metadata: t.field({ type: "JSON" }),
     createdAt: t.field(when("Defaults to now.")),
@@ -48,10 +56,10 @@ const RelationshipDynamicsImportInput = builder.inputType("RelationshipDynamicsI
 
 const ValidationResultImportInput = builder.inputType("ValidationResultImportInput", {
   fields: (t) => ({
-    rule: t.string({ required: true }),
+    rule: t.string({ required: true, validate: label() }),
     passed: t.boolean({ required: true }),
     severity: t.field({ type: ValidationSeverityEnum }),
-    message: t.string(),
+    message: t.string({ validate: prose() }),
     metadata: t.field({ type: "JSON" }),
     createdAt: t.field(when("When the rule was checked; defaults to now.")),
   }),
@@ -62,20 +70,20 @@ const ValidationImportInput = builder.inputType("ValidationImportInput", {
     status: t.field({ type: ValidationStateEnum, required: true }),
     errors: t.field({ type: "JSON" }),
     resolvedAt: t.field({ type: "DateTime" }),
-    resolvedBy: t.string(),
+    resolvedBy: t.string({ validate: sourceId() }),
     metadata: t.field({ type: "JSON" }),
     createdAt: t.field(when("Defaults to now.")),
-    results: t.field({ type: [ValidationResultImportInput] }),
+    results: t.field({ type: [ValidationResultImportInput], validate: list(MAX_LIST) }),
   }),
 });
 
 const QualityMetricsImportInput = builder.inputType("QualityMetricsImportInput", {
   fields: (t) => ({
-    overall: t.float({ description: "0 to 1." }),
-    completeness: t.float({ description: "0 to 1." }),
-    accuracy: t.float({ description: "0 to 1." }),
-    relevance: t.float({ description: "0 to 1." }),
-    clarity: t.float({ description: "0 to 1." }),
+    overall: t.float({ description: "0 to 1.", validate: unit() }),
+    completeness: t.float({ description: "0 to 1.", validate: unit() }),
+    accuracy: t.float({ description: "0 to 1.", validate: unit() }),
+    relevance: t.float({ description: "0 to 1.", validate: unit() }),
+    clarity: t.float({ description: "0 to 1.", validate: unit() }),
     dimensions: t.field({ type: "JSON" }),
     createdAt: t.field(when("Defaults to now.")),
   }),
@@ -83,13 +91,13 @@ const QualityMetricsImportInput = builder.inputType("QualityMetricsImportInput",
 
 const AnalysisImportInput = builder.inputType("AnalysisImportInput", {
   fields: (t) => ({
-    analyzer: t.string({ required: true }),
-    version: t.string(),
+    analyzer: t.string({ required: true, validate: label() }),
+    version: t.string({ validate: text({ maxLength: 100 }) }),
     status: t.field({ type: AnalysisStatusEnum }),
     config: t.field({ type: "JSON" }),
     startedAt: t.field({ type: "DateTime" }),
     completedAt: t.field({ type: "DateTime" }),
-    error: t.string(),
+    error: t.string({ validate: prose() }),
     createdAt: t.field(when("Defaults to now.")),
   }),
 });
@@ -101,12 +109,12 @@ const MoodScoreKeyInput = builder.inputType("MoodScoreKeyInput", {
 const MoodScoreImportInput = builder.inputType("MoodScoreImportInput", {
   description: "A mood score; one with the same participant, time and score as one the conversation holds is already there.",
   fields: (t) => ({
-    score: t.float({ required: true, description: `${MOOD_SCORE_MIN} to ${MOOD_SCORE_MAX}; 0 is neutral.` }),
+    score: t.float({ required: true, description: `${MOOD_SCORE_MIN} to ${MOOD_SCORE_MAX}; 0 is neutral.`, validate: range(MOOD_SCORE_MIN, MOOD_SCORE_MAX) }),
     measuredAt: t.field({ type: "DateTime", required: true }),
-    participant: t.string(),
-    messageExternalId: t.string({ description: "The message it was read from, by its externalId." }),
-    label: t.string(),
-    confidence: t.float({ description: "0 to 1." }),
+    participant: t.string({ validate: label() }),
+    messageExternalId: t.string({ description: "The message it was read from, by its externalId.", validate: sourceId() }),
+    label: t.string({ validate: label() }),
+    confidence: t.float({ description: "0 to 1.", validate: unit() }),
     factors: t.field({ type: "JSON" }),
   }),
 });
@@ -114,19 +122,19 @@ const MoodScoreImportInput = builder.inputType("MoodScoreImportInput", {
 const TurningPointImportInput = builder.inputType("TurningPointImportInput", {
   description: "A turning point; one of the same type at the same time as one the conversation holds is already there.",
   fields: (t) => ({
-    type: t.string({ required: true }),
-    magnitude: t.float({ required: true, description: "0 to 1." }),
+    type: t.string({ required: true, validate: label() }),
+    magnitude: t.float({ required: true, description: "0 to 1.", validate: unit() }),
     occurredAt: t.field({ type: "DateTime", required: true }),
-    messageExternalId: t.string(),
-    description: t.string(),
+    messageExternalId: t.string({ validate: sourceId() }),
+    description: t.string({ validate: prose() }),
     metadata: t.field({ type: "JSON" }),
   }),
 });
 
 const DeduplicationRecordImportInput = builder.inputType("DeduplicationRecordImportInput", {
   fields: (t) => ({
-    mergedMemoryIds: t.stringList({ description: "The ids the merged memories had (kept as given)." }),
-    strategy: t.string({ required: true }),
+    mergedMemoryIds: t.stringList({ description: "The ids the merged memories had (kept as given).", validate: names() }),
+    strategy: t.string({ required: true, validate: label() }),
     conflicts: t.field({ type: "JSON" }),
     createdAt: t.field(when("Defaults to now.")),
   }),
@@ -135,11 +143,11 @@ const DeduplicationRecordImportInput = builder.inputType("DeduplicationRecordImp
 const MessageEmotionalContextImportInput = builder.inputType("MessageEmotionalContextImportInput", {
   description: "A message's emotional context; a message that has one already keeps it.",
   fields: (t) => ({
-    messageExternalId: t.string({ required: true }),
-    mood: t.string({ required: true }),
-    intensity: t.float({ description: "0 to 1." }),
-    themes: t.stringList(),
-    markers: t.stringList(),
+    messageExternalId: t.string({ required: true, validate: sourceId() }),
+    mood: t.string({ required: true, validate: label() }),
+    intensity: t.float({ description: "0 to 1.", validate: unit() }),
+    themes: t.stringList({ validate: names() }),
+    markers: t.stringList({ validate: names() }),
     metadata: t.field({ type: "JSON" }),
     createdAt: t.field(when("Defaults to now.")),
   }),
@@ -148,46 +156,54 @@ const MessageEmotionalContextImportInput = builder.inputType("MessageEmotionalCo
 const DeltaPatternImportInput = builder.inputType("DeltaPatternImportInput", {
   description: "A pattern over the conversation's mood deltas, each named by the score it leads to; one of the same type recorded at the same time is already there.",
   fields: (t) => ({
-    patternType: t.string({ required: true }),
-    description: t.string(),
-    confidence: t.float({ description: "0 to 1." }),
+    patternType: t.string({ required: true, validate: label() }),
+    description: t.string({ validate: prose() }),
+    confidence: t.float({ description: "0 to 1.", validate: unit() }),
     metadata: t.field({ type: "JSON" }),
     createdAt: t.field({ type: "DateTime", required: true }),
-    deltasTo: t.field({ type: [MoodScoreKeyInput], description: "The deltas, by the mood score each leads to." }),
+    deltasTo: t.field({ type: [MoodScoreKeyInput], description: "The deltas, by the mood score each leads to.", validate: list(1_000) }),
   }),
 });
 
 const MemoryRecordImportInput = builder.inputType("MemoryRecordImportInput", {
   description: "A memory and what was recorded about it. A memory whose externalId you already hold is left as it is, with everything given here for it.",
   fields: (t) => ({
-    externalId: t.string({ required: true, description: "The source system's id for the memory." }),
-    content: t.string({ required: true }),
-    summary: t.string(),
-    kind: t.string({ description: "Default fact." }),
-    importance: t.float({ description: "Any finite number (see createMemory)." }),
-    confidence: t.float({ description: "0 to 1." }),
-    participants: t.stringList(),
-    tags: t.stringList(),
-    sourceMessageExternalIds: t.stringList({ description: "The messages of the conversation it came from, by their externalId." }),
-    accessCount: t.int(),
+    externalId: t.string({ required: true, description: "The source system's id for the memory.", validate: sourceId() }),
+    content: t.string({ required: true, validate: text({ maxLength: 100_000 }) }),
+    summary: t.string({ validate: prose() }),
+    kind: t.string({ description: "Default fact.", validate: text({ maxLength: 100 }) }),
+    importance: t.float({ description: "Any finite number (see createMemory).", validate: range(-Number.MAX_VALUE, Number.MAX_VALUE) }),
+    confidence: t.float({ description: "0 to 1.", validate: unit() }),
+    participants: t.stringList({ validate: names() }),
+    tags: t.stringList({ validate: names() }),
+    sourceMessageExternalIds: t.stringList({ description: "The messages of the conversation it came from, by their externalId.", validate: names() }),
+    accessCount: t.int({ validate: range(0, 2_147_483_647) }),
     lastAccessedAt: t.field({ type: "DateTime" }),
     metadata: t.field({ type: "JSON" }),
     createdAt: t.field(when("When it was first recorded; defaults to now.")),
     emotionalContext: t.field({ type: EmotionalContextImportInput }),
-    relationshipDynamics: t.field({ type: [RelationshipDynamicsImportInput] }),
+    relationshipDynamics: t.field({ type: [RelationshipDynamicsImportInput], validate: list(20) }),
     validation: t.field({ type: ValidationImportInput }),
     qualityMetrics: t.field({ type: QualityMetricsImportInput }),
-    analyses: t.field({ type: [AnalysisImportInput] }),
-    moodScores: t.field({ type: [MoodScoreImportInput], description: "Mood scores read from this memory (in the conversation's series)." }),
-    turningPoints: t.field({ type: [TurningPointImportInput], description: "Turning points found in this memory (in the conversation)." }),
-    deduplicationRecords: t.field({ type: [DeduplicationRecordImportInput], description: "Merges this memory kept." }),
+    analyses: t.field({ type: [AnalysisImportInput], validate: list(20) }),
+    moodScores: t.field({
+      type: [MoodScoreImportInput],
+      description: "Mood scores read from this memory (in the conversation's series).",
+      validate: list(MAX_SERIES_RECORDS),
+    }),
+    turningPoints: t.field({
+      type: [TurningPointImportInput],
+      description: "Turning points found in this memory (in the conversation).",
+      validate: list(MAX_SERIES_RECORDS),
+    }),
+    deduplicationRecords: t.field({ type: [DeduplicationRecordImportInput], description: "Merges this memory kept.", validate: list(50) }),
   }),
 });
 
 const ClusterMemberImportInput = builder.inputType("ClusterMemberImportInput", {
   fields: (t) => ({
-    memoryExternalId: t.string({ required: true }),
-    score: t.float({ description: "0 to 1." }),
+    memoryExternalId: t.string({ required: true, validate: sourceId() }),
+    score: t.float({ description: "0 to 1.", validate: unit() }),
     metadata: t.field({ type: "JSON" }),
     addedAt: t.field(when("Defaults to now.")),
   }),
@@ -196,12 +212,12 @@ const ClusterMemberImportInput = builder.inputType("ClusterMemberImportInput", {
 const MemoryClusterImportInput = builder.inputType("MemoryClusterImportInput", {
   description: "A cluster, found by its name or created; members it already has are left as they are.",
   fields: (t) => ({
-    name: t.string({ required: true }),
-    themes: t.stringList(),
-    description: t.string(),
+    name: t.string({ required: true, validate: text({ maxLength: 500 }) }),
+    themes: t.stringList({ validate: names() }),
+    description: t.string({ validate: prose() }),
     metadata: t.field({ type: "JSON" }),
     createdAt: t.field(when("Defaults to now.")),
-    members: t.field({ type: [ClusterMemberImportInput] }),
+    members: t.field({ type: [ClusterMemberImportInput], validate: list(5_000) }),
   }),
 });
 
@@ -211,18 +227,32 @@ const MemoryRecordsImportInput = builder.inputType("MemoryRecordsImportInput", {
       description:
         "Your conversation (by its externalId, e.g. as importConversation created it) that the memories belong to and whose messages the records name. " +
         "Required with mood scores, turning points or message references.",
+      validate: sourceId(),
     }),
-    memories: t.field({ type: [MemoryRecordImportInput], description: `At most ${MAX_MEMORIES}.` }),
-    moodScores: t.field({ type: [MoodScoreImportInput], description: `At most ${MAX_SERIES_RECORDS}.` }),
-    turningPoints: t.field({ type: [TurningPointImportInput], description: `At most ${MAX_SERIES_RECORDS}.` }),
-    clusters: t.field({ type: [MemoryClusterImportInput], description: `At most ${MAX_CLUSTERS}; members may name memories of this call or earlier ones.` }),
-    messageEmotionalContexts: t.field({ type: [MessageEmotionalContextImportInput], description: `At most ${MAX_SERIES_RECORDS}.` }),
+    memories: t.field({ type: [MemoryRecordImportInput], description: `At most ${MAX_MEMORIES}.`, validate: list(MAX_MEMORIES) }),
+    moodScores: t.field({ type: [MoodScoreImportInput], description: `At most ${MAX_SERIES_RECORDS}.`, validate: list(MAX_SERIES_RECORDS) }),
+    turningPoints: t.field({ type: [TurningPointImportInput], description: `At most ${MAX_SERIES_RECORDS}.`, validate: list(MAX_SERIES_RECORDS) }),
+    clusters: t.field({
+      type: [MemoryClusterImportInput],
+      description: `At most ${MAX_CLUSTERS}; members may name memories of this call or earlier ones.`,
+      validate: list(MAX_CLUSTERS),
+    }),
+    messageEmotionalContexts: t.field({
+      type: [MessageEmotionalContextImportInput],
+      description: `At most ${MAX_SERIES_RECORDS}.`,
+      validate: list(MAX_SERIES_RECORDS),
+    }),
     relationshipDynamics: t.field({
       type: [RelationshipDynamicsImportInput],
       description: "The conversation's own (not a memory's); one recorded at the same time is already there.",
+      validate: list(MAX_LIST),
     }),
-    analyses: t.field({ type: [AnalysisImportInput], description: "Analysis runs of the conversation; one of the same analyzer started at the same time is already there." }),
-    deltaPatterns: t.field({ type: [DeltaPatternImportInput] }),
+    analyses: t.field({
+      type: [AnalysisImportInput],
+      description: "Analysis runs of the conversation; one of the same analyzer started at the same time is already there.",
+      validate: list(MAX_LIST),
+    }),
+    deltaPatterns: t.field({ type: [DeltaPatternImportInput], validate: list(MAX_LIST) }),
   }),
 });
 
@@ -271,46 +301,30 @@ export const MemoryRecordsImportPayload = builder.objectRef<RecordsResult>("Memo
   }),
 });
 
-const list = <T>(items: readonly T[] | null | undefined, max: number, field: string): readonly T[] => checkList(items, field, { max }) ?? [];
-
-function strings(items: readonly string[] | null | undefined, field: string): string[] {
-  return list(items, MAX_LIST, field).map((item, i) => checkText(item, `${field}[${i}]`, { maxLength: 1_000 })!);
-}
+const all = <T>(items: readonly T[] | null | undefined): readonly T[] => items ?? [];
 
 type MoodScoreIn = typeof MoodScoreImportInput.$inferInput;
 type TurningPointIn = typeof TurningPointImportInput.$inferInput;
 
-function moodScoreRows(items: readonly MoodScoreIn[] | null | undefined, field: string) {
-  return list(items, MAX_SERIES_RECORDS, field).map((s, i) => {
-    const f = `${field}[${i}]`;
-    return {
-      messageExternalId: checkText(s.messageExternalId, `${f}.messageExternalId`, { maxLength: 500 }),
-      row: {
-        score: checkRange(s.score, `${f}.score`, MOOD_SCORE_MIN, MOOD_SCORE_MAX)!,
-        measuredAt: s.measuredAt,
-        participant: checkText(s.participant, `${f}.participant`, { maxLength: 200 }) ?? null,
-        label: checkText(s.label, `${f}.label`, { maxLength: 200 }),
-        confidence: checkRange(s.confidence, `${f}.confidence`, 0, 1),
-        factors: jsonInput(s.factors),
-      },
-    };
-  });
+function moodScoreRows(items: readonly MoodScoreIn[] | null | undefined) {
+  return all(items).map((s) => ({
+    messageExternalId: s.messageExternalId,
+    row: {
+      score: s.score,
+      measuredAt: s.measuredAt,
+      participant: s.participant ?? null,
+      label: s.label,
+      confidence: s.confidence,
+      factors: jsonInput(s.factors),
+    },
+  }));
 }
 
-function turningPointRows(items: readonly TurningPointIn[] | null | undefined, field: string) {
-  return list(items, MAX_SERIES_RECORDS, field).map((p, i) => {
-    const f = `${field}[${i}]`;
-    return {
-      messageExternalId: checkText(p.messageExternalId, `${f}.messageExternalId`, { maxLength: 500 }),
-      row: {
-        type: checkText(p.type, `${f}.type`, { maxLength: 200 })!,
-        magnitude: checkRange(p.magnitude, `${f}.magnitude`, 0, 1)!,
-        occurredAt: p.occurredAt,
-        description: checkText(p.description, `${f}.description`, { maxLength: 10_000, allowEmpty: true }),
-        metadata: jsonInput(p.metadata),
-      },
-    };
-  });
+function turningPointRows(items: readonly TurningPointIn[] | null | undefined) {
+  return all(items).map((p) => ({
+    messageExternalId: p.messageExternalId,
+    row: { type: p.type, magnitude: p.magnitude, occurredAt: p.occurredAt, description: p.description, metadata: jsonInput(p.metadata) },
+  }));
 }
 
 function unique(values: readonly string[], field: string) {
@@ -321,42 +335,46 @@ function unique(values: readonly string[], field: string) {
   });
 }
 
-/** Every check on the whole input, before anything is read or written: a bad record stores nothing. */
+/**
+ * The rows of the whole input, before anything is read or written: a bad record stores nothing. Each
+ * field's sizes, ranges and list lengths are the input types' constraints, checked before this runs (by
+ * the validation plugin, or checkInput for an SQLite upload's records); here only what concerns several
+ * records: source ids and cluster names given twice, and records that need the conversation named.
+ */
 export function prepareRecords(input: RecordsInput) {
-  const memories = list(input.memories, MAX_MEMORIES, "input.memories").map((m, i) => {
-    const f = `input.memories[${i}]`;
+  const memories = all(input.memories).map((m) => {
     const ec = m.emotionalContext;
     const v = m.validation;
     const q = m.qualityMetrics;
     return {
-      externalId: checkText(m.externalId, `${f}.externalId`, { maxLength: 500 })!,
-      sourceMessageExternalIds: strings(m.sourceMessageExternalIds, `${f}.sourceMessageExternalIds`),
+      externalId: m.externalId,
+      sourceMessageExternalIds: [...all(m.sourceMessageExternalIds)],
       row: {
-        content: checkText(m.content, `${f}.content`, { maxLength: 100_000 })!,
-        summary: checkText(m.summary, `${f}.summary`, { maxLength: 10_000, allowEmpty: true }),
-        kind: unlessNull(checkText(m.kind, `${f}.kind`, { maxLength: 100 })),
-        importance: unlessNull(checkRange(m.importance, `${f}.importance`, -Number.MAX_VALUE, Number.MAX_VALUE)),
-        confidence: checkRange(m.confidence, `${f}.confidence`, 0, 1),
-        participants: strings(m.participants, `${f}.participants`),
-        tags: strings(m.tags, `${f}.tags`),
-        accessCount: unlessNull(checkRange(m.accessCount, `${f}.accessCount`, 0, 2_147_483_647)),
+        content: m.content,
+        summary: m.summary,
+        kind: unlessNull(m.kind),
+        importance: unlessNull(m.importance),
+        confidence: m.confidence,
+        participants: [...all(m.participants)],
+        tags: [...all(m.tags)],
+        accessCount: unlessNull(m.accessCount),
         lastAccessedAt: m.lastAccessedAt,
         metadata: jsonInput(m.metadata),
         createdAt: unlessNull(m.createdAt),
       },
       emotionalContext: ec && {
-        mood: checkText(ec.mood, `${f}.emotionalContext.mood`, { maxLength: 200 })!,
-        intensity: checkRange(ec.intensity, `${f}.emotionalContext.intensity`, 0, 1),
-        themes: strings(ec.themes, `${f}.emotionalContext.themes`),
-        markers: strings(ec.markers, `${f}.emotionalContext.markers`),
+        mood: ec.mood,
+        intensity: ec.intensity,
+        themes: [...all(ec.themes)],
+        markers: [...all(ec.markers)],
         metadata: jsonInput(ec.metadata),
         createdAt: unlessNull(ec.createdAt),
       },
-      relationshipDynamics: list(m.relationshipDynamics, 20, `${f}.relationshipDynamics`).map((d, j) => ({
-        participants: strings(d.participants, `${f}.relationshipDynamics[${j}].participants`),
-        closeness: checkRange(d.closeness, `${f}.relationshipDynamics[${j}].closeness`, 0, 1),
-        tension: checkRange(d.tension, `${f}.relationshipDynamics[${j}].tension`, 0, 1),
-        support: checkRange(d.support, `${f}.relationshipDynamics[${j}].support`, 0, 1),
+      relationshipDynamics: all(m.relationshipDynamics).map((d) => ({
+        participants: [...all(d.participants)],
+        closeness: d.closeness,
+        tension: d.tension,
+        support: d.support,
         patterns: jsonInput(d.patterns),
         metadata: jsonInput(d.metadata),
         createdAt: unlessNull(d.createdAt),
@@ -366,115 +384,92 @@ export function prepareRecords(input: RecordsInput) {
           status: v.status,
           errors: jsonInput(v.errors),
           resolvedAt: v.resolvedAt,
-          resolvedBy: checkText(v.resolvedBy, `${f}.validation.resolvedBy`, { maxLength: 500 }),
+          resolvedBy: v.resolvedBy,
           metadata: jsonInput(v.metadata),
           createdAt: unlessNull(v.createdAt),
         },
-        results: list(v.results, MAX_LIST, `${f}.validation.results`).map((r, j) => ({
-          rule: checkText(r.rule, `${f}.validation.results[${j}].rule`, { maxLength: 200 })!,
+        results: all(v.results).map((r) => ({
+          rule: r.rule,
           passed: r.passed,
           severity: r.severity ?? undefined,
-          message: checkText(r.message, `${f}.validation.results[${j}].message`, { maxLength: 10_000, allowEmpty: true }),
+          message: r.message,
           metadata: jsonInput(r.metadata),
           createdAt: unlessNull(r.createdAt),
         })),
       },
       qualityMetrics: q && {
-        overall: checkRange(q.overall, `${f}.qualityMetrics.overall`, 0, 1),
-        completeness: checkRange(q.completeness, `${f}.qualityMetrics.completeness`, 0, 1),
-        accuracy: checkRange(q.accuracy, `${f}.qualityMetrics.accuracy`, 0, 1),
-        relevance: checkRange(q.relevance, `${f}.qualityMetrics.relevance`, 0, 1),
-        clarity: checkRange(q.clarity, `${f}.qualityMetrics.clarity`, 0, 1),
+        overall: q.overall,
+        completeness: q.completeness,
+        accuracy: q.accuracy,
+        relevance: q.relevance,
+        clarity: q.clarity,
         dimensions: jsonInput(q.dimensions),
         createdAt: unlessNull(q.createdAt),
       },
-      analyses: list(m.analyses, 20, `${f}.analyses`).map((a, j) => ({
-        analyzer: checkText(a.analyzer, `${f}.analyses[${j}].analyzer`, { maxLength: 200 })!,
-        version: checkText(a.version, `${f}.analyses[${j}].version`, { maxLength: 100 }),
+      analyses: all(m.analyses).map((a) => ({
+        analyzer: a.analyzer,
+        version: a.version,
         status: a.status ?? undefined,
         config: jsonInput(a.config),
         startedAt: a.startedAt,
         completedAt: a.completedAt,
-        error: checkText(a.error, `${f}.analyses[${j}].error`, { maxLength: 10_000, allowEmpty: true }),
+        error: a.error,
         createdAt: unlessNull(a.createdAt),
       })),
-      deduplicationRecords: list(m.deduplicationRecords, 50, `${f}.deduplicationRecords`).map((d, j) => ({
-        mergedMemoryIds: strings(d.mergedMemoryIds, `${f}.deduplicationRecords[${j}].mergedMemoryIds`),
-        strategy: checkText(d.strategy, `${f}.deduplicationRecords[${j}].strategy`, { maxLength: 200 })!,
+      deduplicationRecords: all(m.deduplicationRecords).map((d) => ({
+        mergedMemoryIds: [...all(d.mergedMemoryIds)],
+        strategy: d.strategy,
         conflicts: jsonInput(d.conflicts),
         createdAt: unlessNull(d.createdAt),
       })),
-      moodScores: moodScoreRows(m.moodScores, `${f}.moodScores`),
-      turningPoints: turningPointRows(m.turningPoints, `${f}.turningPoints`),
+      moodScores: moodScoreRows(m.moodScores),
+      turningPoints: turningPointRows(m.turningPoints),
     };
   });
   unique(memories.map((m) => m.externalId), "input.memories.externalId");
-  const moodScores = moodScoreRows(input.moodScores, "input.moodScores");
-  const turningPoints = turningPointRows(input.turningPoints, "input.turningPoints");
-  const clusters = list(input.clusters, MAX_CLUSTERS, "input.clusters").map((c, i) => {
-    const f = `input.clusters[${i}]`;
-    return {
-      row: {
-        name: checkText(c.name, `${f}.name`, { maxLength: 500 })!,
-        themes: strings(c.themes, `${f}.themes`),
-        description: checkText(c.description, `${f}.description`, { maxLength: 10_000, allowEmpty: true }),
-        metadata: jsonInput(c.metadata),
-        createdAt: unlessNull(c.createdAt),
-      },
-      members: list(c.members, 5_000, `${f}.members`).map((m, j) => ({
-        memoryExternalId: checkText(m.memoryExternalId, `${f}.members[${j}].memoryExternalId`, { maxLength: 500 })!,
-        score: checkRange(m.score, `${f}.members[${j}].score`, 0, 1),
-        metadata: jsonInput(m.metadata),
-        addedAt: unlessNull(m.addedAt),
-      })),
-    };
-  });
+  const moodScores = moodScoreRows(input.moodScores);
+  const turningPoints = turningPointRows(input.turningPoints);
+  const clusters = all(input.clusters).map((c) => ({
+    row: { name: c.name, themes: [...all(c.themes)], description: c.description, metadata: jsonInput(c.metadata), createdAt: unlessNull(c.createdAt) },
+    members: all(c.members).map((m) => ({ memoryExternalId: m.memoryExternalId, score: m.score, metadata: jsonInput(m.metadata), addedAt: unlessNull(m.addedAt) })),
+  }));
   unique(clusters.map((c) => c.row.name), "input.clusters.name");
-  const messageContexts = list(input.messageEmotionalContexts, MAX_SERIES_RECORDS, "input.messageEmotionalContexts").map((c, i) => {
-    const f = `input.messageEmotionalContexts[${i}]`;
-    return {
-      messageExternalId: checkText(c.messageExternalId, `${f}.messageExternalId`, { maxLength: 500 })!,
-      row: {
-        mood: checkText(c.mood, `${f}.mood`, { maxLength: 200 })!,
-        intensity: checkRange(c.intensity, `${f}.intensity`, 0, 1),
-        themes: strings(c.themes, `${f}.themes`),
-        markers: strings(c.markers, `${f}.markers`),
-        metadata: jsonInput(c.metadata),
-        createdAt: unlessNull(c.createdAt),
-      },
-    };
-  });
+  const messageContexts = all(input.messageEmotionalContexts).map((c) => ({
+    messageExternalId: c.messageExternalId,
+    row: {
+      mood: c.mood,
+      intensity: c.intensity,
+      themes: [...all(c.themes)],
+      markers: [...all(c.markers)],
+      metadata: jsonInput(c.metadata),
+      createdAt: unlessNull(c.createdAt),
+    },
+  }));
   unique(messageContexts.map((c) => c.messageExternalId), "input.messageEmotionalContexts.messageExternalId");
-  const conversationDynamics = list(input.relationshipDynamics, MAX_LIST, "input.relationshipDynamics").map((d, j) => ({
-    participants: strings(d.participants, `input.relationshipDynamics[${j}].participants`),
-    closeness: checkRange(d.closeness, `input.relationshipDynamics[${j}].closeness`, 0, 1),
-    tension: checkRange(d.tension, `input.relationshipDynamics[${j}].tension`, 0, 1),
-    support: checkRange(d.support, `input.relationshipDynamics[${j}].support`, 0, 1),
+  const conversationDynamics = all(input.relationshipDynamics).map((d) => ({
+    participants: [...all(d.participants)],
+    closeness: d.closeness,
+    tension: d.tension,
+    support: d.support,
     patterns: jsonInput(d.patterns),
     metadata: jsonInput(d.metadata),
     createdAt: d.createdAt ?? new Date(),
   }));
-  const conversationAnalyses = list(input.analyses, MAX_LIST, "input.analyses").map((a, j) => ({
-    analyzer: checkText(a.analyzer, `input.analyses[${j}].analyzer`, { maxLength: 200 })!,
-    version: checkText(a.version, `input.analyses[${j}].version`, { maxLength: 100 }),
+  const conversationAnalyses = all(input.analyses).map((a) => ({
+    analyzer: a.analyzer,
+    version: a.version,
     status: a.status ?? undefined,
     config: jsonInput(a.config),
     startedAt: a.startedAt,
     completedAt: a.completedAt,
-    error: checkText(a.error, `input.analyses[${j}].error`, { maxLength: 10_000, allowEmpty: true }),
+    error: a.error,
     createdAt: a.createdAt ?? new Date(),
   }));
-  const deltaPatterns = list(input.deltaPatterns, MAX_LIST, "input.deltaPatterns").map((p, j) => ({
-    deltasTo: list(p.deltasTo, 1_000, `input.deltaPatterns[${j}].deltasTo`).map((k) => ({ participant: k.participant ?? null, measuredAt: k.measuredAt })),
-    row: {
-      patternType: checkText(p.patternType, `input.deltaPatterns[${j}].patternType`, { maxLength: 200 })!,
-      description: checkText(p.description, `input.deltaPatterns[${j}].description`, { maxLength: 10_000, allowEmpty: true }),
-      confidence: checkRange(p.confidence, `input.deltaPatterns[${j}].confidence`, 0, 1),
-      metadata: jsonInput(p.metadata),
-      createdAt: p.createdAt,
-    },
+  const deltaPatterns = all(input.deltaPatterns).map((p) => ({
+    deltasTo: all(p.deltasTo).map((k) => ({ participant: k.participant ?? null, measuredAt: k.measuredAt })),
+    row: { patternType: p.patternType, description: p.description, confidence: p.confidence, metadata: jsonInput(p.metadata), createdAt: p.createdAt },
   }));
-  const conversationExternalId = checkText(input.conversationExternalId, "input.conversationExternalId", { maxLength: 500 });
+  const conversationExternalId = input.conversationExternalId;
   const namesMessages =
     memories.some((m) => m.sourceMessageExternalIds.length || m.moodScores.length || m.turningPoints.length) ||
     moodScores.some((s) => s.messageExternalId) ||

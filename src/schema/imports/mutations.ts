@@ -10,7 +10,7 @@ import { apiError, badInput } from "../../errors.ts";
 import type { ViewerTransaction } from "../../auth/viewer-client.ts";
 import { ImportFormatError, type ImportedConversation, type ParseResult } from "../../import/model.ts";
 import { TEXT_FORMATS, parseText } from "../../import/formats/index.ts";
-import { checkText } from "../inputs.ts";
+import { checkInput, text } from "../constraints.ts";
 import { lockKeys, retryingTransaction } from "../../db/transaction.ts";
 import { readSqlite, type SqliteImport } from "../../import/sqlite.ts";
 import {
@@ -46,7 +46,11 @@ const ConversationImportInput = builder.inputType("ConversationImportInput", {
   description: "A conversation from another system, identified by its id there. Its fields apply when it is created; a later batch only adds messages.",
   fields: (t) => ({
     ...conversationFields(t),
-    externalId: t.string({ required: true, description: 'The source system\'s id, e.g. "claude-code:<session id>"; unique among your conversations.' }),
+    externalId: t.string({
+      required: true,
+      description: 'The source system\'s id, e.g. "claude-code:<session id>"; unique among your conversations.',
+      validate: text({ maxLength: 500 }),
+    }),
     messages: t.field({ type: [MessageInput], required: true, description: `At most ${MAX_MESSAGES_PER_APPEND} per call.` }),
   }),
 });
@@ -102,7 +106,7 @@ function conversationRow(input: Omit<ConversationImport, "messages">) {
   const data = conversationData(input);
   // An imported conversation that has ended is complete unless the source says otherwise.
   const ended = input.endedAt && !input.status ? { status: "COMPLETED" as const, completedAt: input.completedAt ?? input.endedAt } : {};
-  return { ...data, ...ended, externalId: checkText(input.externalId, "input.externalId", { maxLength: 500 })! };
+  return { ...data, ...ended, externalId: input.externalId };
 }
 
 /**
@@ -181,6 +185,17 @@ const ImportFormatEnum = builder.enumType("ImportFormat", {
   } as const,
 });
 
+/**
+ * A conversation read from a file, checked against the constraints declared on ConversationImportInput
+ * and MessageInput, as the same conversation sent to importConversation is: the conversation's fields
+ * named as that argument's (`input.title`), its messages by the conversation (`<externalId>.messages[3].content`).
+ */
+function checkFileConversation(info: GraphQLResolveInfo, conversation: ImportedConversation, messages: readonly MessageInputShape[]) {
+  const type = info.schema.getType("ConversationImportInput") as GraphQLInputObjectType;
+  checkInput(type, { ...conversation, messages: [] }, ["input"]);
+  checkInput(type.getFields().messages.type, messages, [conversation.externalId, "messages"]);
+}
+
 /** The parsed conversations as the API takes them (JSON-safe values for Prisma). */
 export function messageInputs(conversation: ImportedConversation): MessageInputShape[] {
   return conversation.messages.map((message) => ({
@@ -238,6 +253,7 @@ function recordBatches(file: SqliteImport, info: GraphQLResolveInfo): Prepared[]
       throw uploadError(`the file holds a record Threadline cannot store: ${(error as Error).message}`, "INVALID_RECORD");
     }
     try {
+      checkInput(type, coerced, ["input"]);
       return prepareRecords(coerced);
     } catch (error) {
       if (error instanceof GraphQLError) throw uploadError(`the file holds a record Threadline cannot store: ${error.message}`, "INVALID_RECORD");
@@ -270,7 +286,9 @@ async function importSqliteFile(context: Context, content: string, name: string,
   const { conversation } = file;
   checkMessageCount(conversation.messages.length);
   const input = { ...conversation, messages: [] } as ConversationImport;
-  const prepared = prepareMessages(messageInputs(conversation), { max: MAX_MESSAGES_PER_FILE, fieldOf: (i) => `${conversation.externalId}.messages[${i}]` });
+  const messages = messageInputs(conversation);
+  checkFileConversation(info, conversation, messages);
+  const prepared = prepareMessages(messages, { max: MAX_MESSAGES_PER_FILE, fieldOf: (i) => `${conversation.externalId}.messages[${i}]` });
   const batches = recordBatches(file, info);
   const vectors = await embedNewMemories(context, batches);
   const viewerId = context.viewer.id;
@@ -290,7 +308,7 @@ async function importSqliteFile(context: Context, content: string, name: string,
   return { ...importedConversation(context, imported, skipped), records: sumCounts(records) };
 }
 
-async function importFile(context: Context, format: keyof typeof TEXT_FORMATS, content: string, name: string): Promise<ImportedResult> {
+async function importFile(context: Context, format: keyof typeof TEXT_FORMATS, content: string, name: string, info: GraphQLResolveInfo): Promise<ImportedResult> {
   let parsed: ParseResult;
   try {
     parsed = parseText(format, content, name);
@@ -299,10 +317,14 @@ async function importFile(context: Context, format: keyof typeof TEXT_FORMATS, c
     throw error;
   }
   checkMessageCount(parsed.conversations.reduce((sum, c) => sum + c.messages.length, 0));
-  const batches = parsed.conversations.map((conversation) => ({
-    input: { ...conversation, messages: [] } as ConversationImport,
-    prepared: prepareMessages(messageInputs(conversation), { max: MAX_MESSAGES_PER_FILE, fieldOf: (i) => `${conversation.externalId}.messages[${i}]` }),
-  }));
+  const batches = parsed.conversations.map((conversation) => {
+    const messages = messageInputs(conversation);
+    checkFileConversation(info, conversation, messages);
+    return {
+      input: { ...conversation, messages: [] } as ConversationImport,
+      prepared: prepareMessages(messages, { max: MAX_MESSAGES_PER_FILE, fieldOf: (i) => `${conversation.externalId}.messages[${i}]` }),
+    };
+  });
   const results = await retryingTransaction(context.db, async (tx) => {
     await lockSourceIds(tx, context.viewer.id, batches.map((batch) => batch.input.externalId));
     const out = [];
@@ -339,11 +361,12 @@ builder.mutationField("importConversations", (t) =>
           'The file\'s name (a WhatsApp chat is named after it, e.g. "WhatsApp Chat with Maya.txt"; an SQLite file\'s conversation is "sqlite:<name>", ' +
           "as `npm run import` names it, so an upload and a CLI import of the same file are one conversation).",
         defaultValue: "upload",
+        validate: text({ maxLength: 500 }),
       }),
     },
     resolve: (_root, args, context, info) => {
-      const name = checkText(args.name, "name", { maxLength: 500 }) ?? "upload";
-      return args.format === "sqlite" ? importSqliteFile(context, args.content, name, info) : importFile(context, args.format, args.content, name);
+      const name = args.name ?? "upload";
+      return args.format === "sqlite" ? importSqliteFile(context, args.content, name, info) : importFile(context, args.format, args.content, name, info);
     },
   }),
 );
