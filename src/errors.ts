@@ -12,6 +12,7 @@ export const ErrorCode = {
   QUERY_TOO_COMPLEX: "QUERY_TOO_COMPLEX",
   TOO_MANY_SUBSCRIPTIONS: "TOO_MANY_SUBSCRIPTIONS",
   RATE_LIMITED: "RATE_LIMITED",
+  SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -88,6 +89,10 @@ export function classifyError(error: unknown, { exposeInternals }: { exposeInter
         return rebuild("BAD_USER_INPUT", "A referenced object does not exist");
       case "P2000":
         return rebuild("BAD_USER_INPUT", "A value is too long for its field");
+      case "P2028":
+        // A transaction that could not start (no connection within maxWait) or outlived its timeout:
+        // nothing was written; the server was too busy, and the same request may well succeed again.
+        return rebuild("SERVICE_UNAVAILABLE", "The database is too busy to start this change now: nothing was written; try again");
     }
     // Anything else the database refused: classify by its SQLSTATE class.
     const cause = (original.meta as { driverAdapterError?: { cause?: { originalCode?: string; message?: string } } } | undefined)

@@ -204,3 +204,13 @@ describe("documents", () => {
     expect(JSON.stringify(response)).not.toMatch(/at .*\.ts:\d+/);
   });
 });
+
+describe("a busy database", () => {
+  it("answers a transaction that could not start in time with SERVICE_UNAVAILABLE, not an internal error", async () => {
+    const { classifyError } = await import("../src/errors.ts");
+    const { Prisma } = await import("../src/generated/prisma/client.ts");
+    const waited = new Prisma.PrismaClientKnownRequestError("Transaction API error: Unable to start a transaction in the given time.", { code: "P2028", clientVersion: Prisma.prismaVersion.client });
+    const error = classifyError(waited, { exposeInternals: false });
+    expect([error.extensions.code, error.message]).toEqual(["SERVICE_UNAVAILABLE", "The database is too busy to start this change now: nothing was written; try again"]);
+  });
+});

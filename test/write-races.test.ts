@@ -211,6 +211,22 @@ describe(`concurrent writes (${TRIALS} trials each)`, () => {
     }
   }, 300_000);
 
+  it("queues a burst of heavy writes rather than failing them: sixteen upserts of 200 vectors each at once", async () => {
+    // On the embedded database's one connection, the last of these waits for the fifteen before it,
+    // longer than Prisma's default 2 s to start a transaction: every one must still be stored.
+    const UPSERT = `mutation($id: ID!, $c: [ChunkInput!]!) { upsertChunks(conversationId: $id, chunks: $c) { chunkIndex } }`;
+    const ids = await Promise.all(Array.from({ length: 16 }, (_, i) => createConversation(`burst ${i}`)));
+    const vector = (seed: number) => Array.from({ length: 512 }, (_, d) => Math.sin(seed * 31 + d));
+    const answers = await Promise.all(
+      ids.map((id, c) =>
+        gql(UPSERT, { id, c: Array.from({ length: 200 }, (_, i) => ({ chunkIndex: i, chunkText: `burst ${c} chunk ${i}`, embedding: vector(c * 200 + i), model: "client-512" })) }),
+      ),
+    );
+    noInternalErrors(answers);
+    answers.forEach((answer) => expect(ok(answer).upsertChunks).toHaveLength(200));
+    expect(await t.db.prisma.conversationChunk.count({ where: { conversation: { title: { startsWith: "burst " } } } })).toBe(16 * 200);
+  }, 300_000);
+
   it("deletes an account while its user appends, without an error a client cannot act on", async () => {
     for (let trial = 0; trial < Math.min(TRIALS, 8); trial++) {
       const externalId = `user_leaving_${randomUUID()}`;

@@ -63,6 +63,16 @@ export function withSessionSettings(databaseUrl: string, settings: Record<string
   return url.toString();
 }
 
+/**
+ * Interactive transactions wait for a connection and run for longer than Prisma's defaults (2 s and 5 s):
+ * the embedded database has one connection, so under a burst of writes (eight clients upserting 200
+ * chunks each) a transaction queues behind the others for more than 2 s, and on a busy pool the same
+ * holds for PostgreSQL. Queueing is what a client wants there, not an error; a wait that still runs
+ * out is SERVICE_UNAVAILABLE ("try again"), not an internal error (errors.ts). The statement timeout,
+ * not this, is what cuts a slow statement short.
+ */
+export const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 60_000 } as const;
+
 export async function openDatabase(options: OpenOptions = {}): Promise<Database> {
   const { migrate = true, log = () => {} } = options;
   const listeners = new Set<(event: QueryEvent) => void>();
@@ -95,7 +105,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
       // Set on every connection of the pool, so one request's statement cannot hold a connection for long.
       ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     });
-    prisma = new PrismaClient({ adapter, log: [{ level: "query", emit: "event" }] });
+    prisma = new PrismaClient({ adapter, transactionOptions: TRANSACTION_OPTIONS, log: [{ level: "query", emit: "event" }] });
     closeDriver = async () => {};
   } else {
     kind = "pglite";
@@ -119,7 +129,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
       throw error;
     }
     const { thread, unlock } = embedded;
-    prisma = new PrismaClient({ adapter: new PgliteThreadAdapterFactory(thread), log: [{ level: "query", emit: "event" }] });
+    prisma = new PrismaClient({ adapter: new PgliteThreadAdapterFactory(thread), transactionOptions: TRANSACTION_OPTIONS, log: [{ level: "query", emit: "event" }] });
     closeDriver = async () => {
       await thread.close();
       unlock();
