@@ -68,8 +68,9 @@ export function withSessionSettings(databaseUrl: string, settings: Record<string
  * the embedded database has one connection, so under a burst of writes (eight clients upserting 200
  * chunks each) a transaction queues behind the others for more than 2 s, and on a busy pool the same
  * holds for PostgreSQL. Queueing is what a client wants there, not an error; a wait that still runs
- * out is SERVICE_UNAVAILABLE ("try again"), not an internal error (errors.ts). The statement timeout,
- * not this, is what cuts a slow statement short.
+ * out is SERVICE_UNAVAILABLE ("try again"), not an internal error (errors.ts). A minute to run covers a
+ * batch of thousands of messages; a call that needs longer (the imports) gives its own `timeout`, and
+ * keeps this `maxWait`. The statement timeout, not this, cuts a slow statement short.
  */
 export const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 60_000 } as const;
 

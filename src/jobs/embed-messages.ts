@@ -65,7 +65,7 @@ export async function embedMessages(job: Job<{ messageIds: string[] }>, { prisma
       }
       const held = left.length === 0 ? await completeJob(tx, job) : await recordProgress(tx, job, { messageIds: left }, left.length, leaseMs);
       if (!held) throw new LeaseLost(job);
-    }, { timeout: 60_000, maxWait: 30_000 });
+    });
   }
   if (job.payload.messageIds.length === 0) await completeJob(prisma, job);
 }

@@ -49,7 +49,6 @@ export async function seedDemoData(prisma: PrismaClient, options: SeedOptions = 
       await seedRoadmap(seed);
       return { created: true };
     },
-    { timeout: 60_000, maxWait: 30_000 },
   );
   if (result.created) {
     for (const line of lines) log(line);

@@ -12,7 +12,6 @@ import { decodeId } from "../ids.ts";
 import { retryingTransaction } from "../../db/transaction.ts";
 import { jsonObject, list, range, text } from "../constraints.ts";
 import {
-  BATCH_TRANSACTION,
   MAX_CHILDREN_PER_MESSAGE,
   MAX_CONTENT_LENGTH,
   type AppendResult,
@@ -197,7 +196,7 @@ async function importChat(context: Context, input: ImportChatInputShape): Promis
     const conversationId =
       existingId ?? (await tx.conversation.create({ data: { ...created, userId: context.viewer.id }, select: { id: true } })).id;
     return { conversationId, ...(await insertMessages(tx, context.viewer.id, conversationId, prepared)) };
-  }, BATCH_TRANSACTION);
+  });
   publishMessagesAdded(context, result.conversationId, result.messageIds);
   return result;
 }

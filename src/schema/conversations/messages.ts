@@ -199,9 +199,6 @@ const identityOf = (p: { row: { externalId?: string | null }; fingerprint: strin
 
 export type PreparedMessage = ReturnType<typeof prepareMessages>[number];
 
-/** A batch of thousands of messages needs longer than Prisma's default 5 s transaction timeout. */
-export const BATCH_TRANSACTION = { timeout: 60_000, maxWait: 30_000 };
-
 /**
  * Inside the caller's transaction: locks the viewer's conversation, skips messages it already holds
  * (same externalId, or same fingerprint) or that repeat an earlier one in the batch, and stores the
@@ -284,7 +281,7 @@ export function publishMessagesAdded(context: Context, conversationId: string, m
  */
 export async function appendMessages(context: Context, conversationId: string, messages: readonly MessageInputShape[]): Promise<AppendResult> {
   const prepared = prepareMessages(messages);
-  const result = await retryingTransaction(context.db, (tx) => insertMessages(tx, context.viewer.id, conversationId, prepared), BATCH_TRANSACTION);
+  const result = await retryingTransaction(context.db, (tx) => insertMessages(tx, context.viewer.id, conversationId, prepared));
   publishMessagesAdded(context, conversationId, result.messageIds);
   return { conversationId, ...result };
 }

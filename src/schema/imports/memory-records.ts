@@ -777,7 +777,7 @@ async function importRecords(context: Context, input: RecordsInput): Promise<Rec
       await lockKeys(tx, recordLockKeys(context.viewer.id, [data]));
       return importRecordsIn(tx, context, data, new Map(vectors));
     },
-    { timeout: 120_000, maxWait: 30_000 },
+    { timeout: 120_000 },
   );
 }
 

@@ -26,7 +26,6 @@ import {
 } from "./memory-records.ts";
 import { conversationData, conversationFields } from "../conversations/mutations.ts";
 import {
-  BATCH_TRANSACTION,
   MAX_MESSAGES_PER_APPEND,
   MessageInput,
   insertMessages,
@@ -153,7 +152,6 @@ async function importConversationBatch(context: Context, input: ConversationImpo
       await lockSourceIds(tx, context.viewer.id, [externalId]);
       return importInto(tx, context.viewer.id, input, prepared);
     },
-    BATCH_TRANSACTION,
   );
   return importedConversation(context, result);
 }
@@ -302,7 +300,7 @@ async function importSqliteFile(context: Context, content: string, name: string,
       for (const data of batches) records.push(await importRecordsIn(tx, context, data, vectorOf));
       return { imported, records };
     },
-    { timeout: 120_000, maxWait: 30_000 },
+    { timeout: 120_000 },
   );
   const skipped = Object.entries(file.skipped).map(([reason, count]) => ({ reason, count }));
   return { ...importedConversation(context, imported, skipped), records: sumCounts(records) };
@@ -330,7 +328,7 @@ async function importFile(context: Context, format: keyof typeof TEXT_FORMATS, c
     const out = [];
     for (const batch of batches) out.push(await importInto(tx, context.viewer.id, batch.input, batch.prepared));
     return out;
-  }, { timeout: 120_000, maxWait: 30_000 });
+  }, { timeout: 120_000 });
   for (const result of results) publishMessagesAdded(context, result.id, result.messageIds);
   return {
     conversationIds: results.map((r) => r.id),

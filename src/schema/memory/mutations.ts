@@ -150,7 +150,7 @@ builder.mutationField("createMemories", (t) =>
         // createManyAndReturn returns the rows in the order given (one INSERT … RETURNING).
         for (const [i, memory] of created.entries()) await setMemoryEmbedding(tx, context.viewer.id, memory.id, embeddings[i]!.vector, embeddings[i]!.model);
         return created.map((memory) => memory.id);
-      }, { timeout: 60_000, maxWait: 30_000 });
+      });
       const rows = await context.db.memory.findMany({ ...query, where: { id: { in: ids } } });
       const byId = new Map(rows.map((row) => [row.id, row]));
       return ids.map((id) => byId.get(id)!);
