@@ -169,14 +169,19 @@ export async function nearest(
  * takes the user's index, the smallest whose predicate the query implies.
  */
 async function ownIndexNearest(db: PrismaClient, source: VectorSource, scope: VectorScope, query: NearestQuery): Promise<Neighbour[]> {
-  const found = byMessage(source, await db.$queryRaw<HnswRow[]>(hnswNearestSql(source, scope, query)), query.limit);
-  // Fewer than asked (a narrow time range, a connection without those settings): be exact instead.
-  return found.length < query.limit ? exactNearest(db, source, scope, query) : found;
+  return orExact(db, source, scope, query, byMessage(source, await db.$queryRaw<HnswRow[]>(hnswNearestSql(source, scope, query)), query.limit));
 }
 
 async function walkOrExact(db: PrismaClient, source: VectorSource, scope: VectorScope, query: NearestQuery, tuning: SearchTuning) {
-  const found = await hnswNearest(db, source, scope, query, tuning);
-  // The index walk stopped (max_scan_tuples) before it found enough of this user's rows: be exact instead.
+  return orExact(db, source, scope, query, await hnswNearest(db, source, scope, query, tuning));
+}
+
+/**
+ * A walk's neighbours, or the exact answer when the walk found fewer than asked: it stopped
+ * (max_scan_tuples) before it found enough of this user's rows, the time range was narrow, or the
+ * connection lacked the walk's settings.
+ */
+function orExact(db: PrismaClient, source: VectorSource, scope: VectorScope, query: NearestQuery, found: Neighbour[]): Neighbour[] | Promise<Neighbour[]> {
   return found.length < query.limit ? exactNearest(db, source, scope, query) : found;
 }
 
