@@ -12,13 +12,17 @@ import { MAX_LIST, MAX_PATTERN_LENGTH, rangeProblem, textProblem, type TextRules
 
 /**
  * What a constraint finds wrong with a value: a message to follow the field's name, or an issue that
- * also names an item within the value (`path`, e.g. [3] for a list's fourth item) or carries a
+ * also names a place within the value (`path`, e.g. [3] for a list's fourth item) or carries a
  * `reason` for clients (builder.ts puts it in `extensions.reason`).
  */
-export type Problem = string | { message: string; path?: readonly number[]; reason?: string } | undefined;
+export type Problem = string | { message: string; path?: readonly (PropertyKey | StandardSchemaV1.PathSegment)[]; reason?: string } | undefined;
 
-/** A Standard Schema whose value is kept as given when `problem` finds nothing to say about it. */
-function constraint<T>(problem: (value: T) => Problem): StandardSchemaV1<T, T> {
+/**
+ * A constraint from a function that says what is wrong with a value, if anything (a Standard Schema
+ * whose value is kept as given). `text`, `range` and `list` below are made with it; a field uses it
+ * directly for a rule of its own.
+ */
+export function rule<T>(problem: (value: T) => Problem): StandardSchemaV1<T, T> {
   return {
     "~standard": {
       version: 1,
@@ -32,59 +36,49 @@ function constraint<T>(problem: (value: T) => Problem): StandardSchemaV1<T, T> {
   };
 }
 
-/** A rule about one field's value that `text`, `range` and `list` do not say (its own message, to follow the field's name). */
-export const rule = <T>(problem: (value: T) => Problem) => constraint<T>(problem);
-
 /** Text: not blank unless `allowEmpty`, at most `maxLength` characters and the bytes PostgreSQL can hold. */
-export const text = (rules: TextRules = {}) => constraint<string>((value) => textProblem(value, rules));
+export const text = (rules: TextRules = {}) => rule<string>((value) => textProblem(value, rules));
 
 /** A list of at most `max` items; with `item`, each item checked by it too (naming `field[i]`). */
-export function list<T>(max = MAX_LIST, item?: StandardSchemaV1<T, T>): StandardSchemaV1<readonly T[], readonly T[]> {
-  return {
-    "~standard": {
-      version: 1,
-      vendor: "threadline",
-      validate: (value) => {
-        const items = value as readonly T[];
-        if (items.length > max) return { issues: [{ message: `may hold at most ${max} items, got ${items.length}` }] };
-        for (const [i, one] of (item ? items : []).entries()) {
-          const result = item!["~standard"].validate(one) as StandardSchemaV1.Result<T>;
-          if (result.issues) return { issues: result.issues.map((issue) => ({ ...issue, path: [i, ...(issue.path ?? [])] })) };
-        }
-        return { value: items };
-      },
-    },
-  };
-}
+export const list = <T>(max = MAX_LIST, item?: StandardSchemaV1<T, T>) =>
+  rule<readonly T[]>((items) => {
+    if (items.length > max) return `may hold at most ${max} items, got ${items.length}`;
+    for (const [i, one] of (item ? items : []).entries()) {
+      const [issue] = (item!["~standard"].validate(one) as StandardSchemaV1.Result<T>).issues ?? [];
+      if (issue) return { ...issue, path: [i, ...(issue.path ?? [])] };
+    }
+    return undefined;
+  });
 
 /** A text column with a btree index: at most 1,000 characters and INDEXED_TEXT_BYTES (may be empty). */
 export const indexedText = () => text({ maxLength: 1_000, allowEmpty: true, indexed: true });
 
 /** A JSON value that must be an object (not a list, text or number). */
 export const jsonObject = () =>
-  constraint<unknown>((value) => (typeof value !== "object" || value === null || Array.isArray(value) ? "must be a JSON object" : undefined));
+  rule<unknown>((value) => (typeof value !== "object" || value === null || Array.isArray(value) ? "must be a JSON object" : undefined));
 
 /** A finite number within [min, max]. */
-export const range = (min: number, max: number) =>
-  constraint<number>((value) => rangeProblem(value, min, max));
+export const range = (min: number, max: number) => rule<number>((value) => rangeProblem(value, min, max));
+
+/** A filter's text: "" is no filter at all (the resolver skips it); any other value keeps the rules of `text`. */
+const filterProblem = (value: string, rules: TextRules) => (value === "" ? undefined : textProblem(value, rules));
 
 /**
  * A substring filter's text (`contains`, a conversation's `title`): at most MAX_PATTERN_LENGTH
- * characters (reason PATTERN_TOO_LONG), not blank. "" is no filter at all, which the resolver skips.
+ * characters (reason PATTERN_TOO_LONG), not blank; "" is no filter.
  */
 export const pattern = () =>
-  constraint<string>((value) => {
-    if (value.length > MAX_PATTERN_LENGTH) {
-      return {
-        message: `may be at most ${MAX_PATTERN_LENGTH} characters, got ${value.length}; use \`matches\` (full text) for longer text`,
-        reason: "PATTERN_TOO_LONG",
-      };
-    }
-    return value === "" ? undefined : textProblem(value, { maxLength: MAX_PATTERN_LENGTH });
-  });
+  rule<string>((value) =>
+    value.length > MAX_PATTERN_LENGTH
+      ? {
+          message: `may be at most ${MAX_PATTERN_LENGTH} characters, got ${value.length}; use \`matches\` (full text) for longer text`,
+          reason: "PATTERN_TOO_LONG",
+        }
+      : filterProblem(value, { maxLength: MAX_PATTERN_LENGTH }),
+  );
 
-/** A filter's text: "" is no filter (the resolver skips it); any other value keeps the rules of `text`. */
-export const filterText = (rules: TextRules = {}) => constraint<string>((value) => (value === "" ? undefined : textProblem(value, rules)));
+/** A filter's text keeping the rules of `text`; "" is no filter. */
+export const filterText = (rules: TextRules = {}) => rule<string>((value) => filterProblem(value, rules));
 
 /**
  * The constraints declared on an input type's fields, applied to a value that did not come as a

@@ -2,7 +2,7 @@
 // its users' preferences here).
 import { builder } from "../../builder.ts";
 import { jsonInput, textProblem } from "../inputs.ts";
-import { rule, text } from "../constraints.ts";
+import { jsonObject, rule, text } from "../constraints.ts";
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -19,7 +19,7 @@ const UpdateViewerInput = builder.inputType("UpdateViewerInput", {
     preferences: t.field({
       type: "JSON",
       description: "A JSON object of your application's choosing; replaces the stored one whole.",
-      validate: rule<unknown>((value) => (typeof value !== "object" || Array.isArray(value) ? "must be a JSON object" : undefined)),
+      validate: jsonObject(),
     }),
   }),
 });
