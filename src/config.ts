@@ -1,4 +1,5 @@
 // Every environment variable Threadline reads, parsed and validated once at start-up.
+import { DEFAULT_DATA_DIR } from "./db/embedded.ts";
 import { EMBEDDER_NAMES, KNOWN_DIMENSIONS, type EmbedderConfig } from "./search/embedders/index.ts";
 import { DEFAULT_OWN_INDEX_EF_SEARCH, DEFAULT_SEARCH_TUNING, type SearchTuning } from "./search/tuning.ts";
 import { loadPersistedOperations, PersistedOperationsError, type PersistedOperations } from "./server/persisted-operations.ts";
@@ -244,7 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST || "127.0.0.1",
     port: integer(env, "PORT", 4000, 0, 65_535),
     databaseUrl,
-    dataDir: env.THREADLINE_DATA_DIR || "./.threadline",
+    dataDir: env.THREADLINE_DATA_DIR || DEFAULT_DATA_DIR,
     seed: flag(env, "THREADLINE_SEED"),
     auth,
     limits: {

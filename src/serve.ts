@@ -104,7 +104,6 @@ try {
 }
 logger.info(`database: ${database.kind === "pglite" ? "embedded PGlite (pgvector)" : "PostgreSQL"} at ${database.location}; migrations applied`);
 
-
 logger.info(`embedder: ${embedder.model} (${embedder.dimensions} dimensions)`);
 
 try {

@@ -4,7 +4,7 @@ import path from "node:path";
 import { PgliteThreadAdapterFactory } from "./pglite-thread.ts";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { applyMigrations, type SqlConnection } from "./migrate.ts";
-import { startEmbedded, type EmbeddedStart } from "./embedded.ts";
+import { DEFAULT_DATA_DIR, startEmbedded, stopEmbedded, type EmbeddedStart } from "./embedded.ts";
 import { redactUrl } from "../logger.ts";
 import { hnswSessionSettings } from "../search/tuning.ts";
 
@@ -47,7 +47,7 @@ export interface OpenOptions {
 
 /** Where the scripts (seed, migrations, reembed) find the database: as `npm start` does. */
 export function databaseFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<OpenOptions, "databaseUrl" | "dataDir"> {
-  return { databaseUrl: env.DATABASE_URL || undefined, dataDir: env.THREADLINE_DATA_DIR || "./.threadline" };
+  return { databaseUrl: env.DATABASE_URL || undefined, dataDir: env.THREADLINE_DATA_DIR || DEFAULT_DATA_DIR };
 }
 
 
@@ -125,16 +125,12 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
         await applyMigrations(connection, { log });
       }
     } catch (error) {
-      await embedded?.thread.close();
-      embedded?.unlock();
+      if (embedded) await stopEmbedded(embedded);
       throw error;
     }
-    const { thread, unlock } = embedded;
-    prisma = new PrismaClient({ adapter: new PgliteThreadAdapterFactory(thread), transactionOptions: TRANSACTION_OPTIONS, log: [{ level: "query", emit: "event" }] });
-    closeDriver = async () => {
-      await thread.close();
-      unlock();
-    };
+    const started = embedded;
+    prisma = new PrismaClient({ adapter: new PgliteThreadAdapterFactory(started.thread), transactionOptions: TRANSACTION_OPTIONS, log: [{ level: "query", emit: "event" }] });
+    closeDriver = () => stopEmbedded(started);
   }
 
   // The client was built with query events on; its type does not carry that, hence the narrow cast.

@@ -11,6 +11,9 @@ import { PgliteThread } from "./pglite-thread.ts";
 import { pgliteTemplateFile } from "../../scripts/pglite-template.mjs";
 import { lockDataDir } from "./lock.ts";
 
+/** Where the embedded database's data folder is unless THREADLINE_DATA_DIR says otherwise. */
+export const DEFAULT_DATA_DIR = "./.threadline";
+
 export interface EmbeddedStart {
   thread: PgliteThread;
   /** Gives the folder back (after the thread is closed). */
@@ -70,7 +73,11 @@ export async function abandonEarlyStart(): Promise<void> {
 
 async function abandon(started: Promise<EmbeddedStart>) {
   const start = await started.catch(() => undefined);
-  if (!start) return;
-  await start.thread.close();
-  start.unlock();
+  if (start) await stopEmbedded(start);
+}
+
+/** Closes the database (its thread ends) and then gives the folder back. */
+export async function stopEmbedded({ thread, unlock }: EmbeddedStart): Promise<void> {
+  await thread.close();
+  unlock();
 }

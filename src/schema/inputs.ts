@@ -64,7 +64,6 @@ export function textProblem(value: string, { maxLength = 100_000, allowEmpty = f
   return undefined;
 }
 
-
 /**
  * Substring filters (`contains`, a conversation's `title`) take at most this many characters: finding a
  * pattern in a text costs up to (pattern length × text length) comparisons, and the embedded database

@@ -90,10 +90,7 @@ export const MessageInput = builder.inputType("MessageInput", {
 export type MessageInputShape = typeof MessageInput.$inferInput;
 type ToolUseInputShape = typeof ToolUseInput.$inferInput;
 
-/**
- * A tool use's row. Its sizes and ranges are ToolUseInput's constraints, checked before the resolver
- * (or by checkInput for a file's): `_field` is no longer needed, and is kept until addToolUse's call drops it.
- */
+/** A tool use's row. Its sizes and ranges are ToolUseInput's constraints, checked before the resolver (or by checkInput for a file's). */
 export function toolUseData(input: ToolUseInputShape) {
   return {
     externalId: input.externalId,
