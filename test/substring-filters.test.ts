@@ -7,6 +7,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorCodes, ok, startTestServer, type TestServer } from "./support/server.ts";
 import { whileServing } from "./support/attack.ts";
+import { Prisma } from "../src/generated/prisma/client.ts";
+import { messageIdsContainingSql } from "../src/schema/conversations/sql.ts";
 
 const MAX_PATTERN = 100;
 // Just under the 1,000,000-byte limit on any text. The first holds a real match in the middle, the
@@ -21,11 +23,12 @@ const BMH_WORST = `b${"a".repeat(MAX_PATTERN - 1)}`;
 let t: TestServer;
 let heavy: string;
 let light: string;
+const lightId = `user_light_${randomUUID()}`;
 
 beforeAll(async () => {
   t = await startTestServer();
   heavy = await t.tokenFor(`user_heavy_${randomUUID()}`);
-  light = await t.tokenFor(`user_light_${randomUUID()}`);
+  light = await t.tokenFor(lightId);
   const id = ok(await t.gql(`mutation { createConversation(input: { title: "Long Haul 50%_off" }) { id } }`, {}, { token: heavy })).createConversation.id;
   for (const content of [NEEDLE_TEXT, TAIL_TEXT, "a sale: 50%_OFF today"]) {
     ok(await t.gql(`mutation($id: ID!, $c: String!) { appendMessages(conversationId: $id, messages: [{ role: USER, content: $c }]) { inserted } }`, { id, c: content }, { token: heavy }));
@@ -106,5 +109,24 @@ describe("substring filters", () => {
     // PostgreSQL runs them side by side), never behind the whole series: a bound relative to the heavy
     // statements, so a loaded machine slows both sides alike.
     expect(slowestOther).toBeLessThan(Math.max(1000, 2 * slowestHeavy));
+  }, 120_000);
+  it("reads none of another user's text: the light user's filter reads its own rows, whatever others hold", async () => {
+    // A third user with 100 messages of 250,000 characters (25 MB), written directly: with statistics,
+    // the planner prices strpos as cheap and would scan every message, all of this text included.
+    const bulk = await t.tokenFor(`user_bulk_${randomUUID()}`);
+    const conversation = ok(await t.gql(`mutation { createConversation(input: { title: "bulk" }) { id } }`, {}, { token: bulk })).createConversation.id as string;
+    const conversationId = Buffer.from(conversation, "base64").toString().split(":")[1];
+    await t.db.prisma.$executeRaw`
+      INSERT INTO messages (id, conversation_id, role, content, content_hash, position, updated_at)
+      SELECT 'bulk-' || i, ${conversationId}, 'user', i || ':' || repeat('a', 250000), md5(i::text), i, now() FROM generate_series(1, 100) AS i`;
+    await t.db.prisma.$executeRawUnsafe("ANALYZE");
+    const { id: userId } = await t.db.prisma.user.findFirstOrThrow({ where: { externalId: lightId }, select: { id: true } });
+    const [row] = await t.db.prisma.$queryRaw<{ "QUERY PLAN": unknown }[]>(
+      Prisma.sql`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${messageIdsContainingSql(userId, "short", undefined, 10_000)}`,
+    );
+    const [{ Plan: plan }] = (typeof row["QUERY PLAN"] === "string" ? JSON.parse(row["QUERY PLAN"]) : row["QUERY PLAN"]) as { Plan: Record<string, number> }[];
+    // Reading the bulk user's text takes over 200 pages (8 kB each, compressed); the light user's rows fit in a few.
+    expect(plan["Shared Hit Blocks"] + plan["Shared Read Blocks"]).toBeLessThan(50);
+    expect(await count("short", light)).toBe(1);
   }, 120_000);
 });

@@ -3,7 +3,7 @@
 import { Prisma } from "../../generated/prisma/client.ts";
 import type { PrismaClient } from "../../db/database.ts";
 import type { ToolUseStatus } from "../../generated/prisma/enums.ts";
-import { ownedQuery, owner } from "../../auth/viewer-client.ts";
+import { ownedQuery, ownedStatement, owner } from "../../auth/viewer-client.ts";
 
 /**
  * Locks the viewer's conversation for the rest of the transaction: writers of one conversation's
@@ -92,15 +92,31 @@ export async function messageIdsMatching(prisma: PrismaClient, userId: string, q
  * by lower() on both sides, as ILIKE does; `%` and `_` are plain characters.
  */
 export async function messageIdsContaining(prisma: PrismaClient, userId: string, text: string, conversationId: string | undefined, limit: number): Promise<string[]> {
-  const rows = await ownedQuery(prisma, userId)<{ id: string }>`
-    SELECT m.id
-      FROM messages m
-      JOIN conversations c ON c.id = m.conversation_id
-     WHERE ${owner("c")}
-       ${conversationId ? Prisma.sql`AND m.conversation_id = ${conversationId}` : Prisma.empty}
-       AND strpos(lower(m.content), lower(${text})) > 0
-     LIMIT ${limit}`;
+  const rows = await prisma.$queryRaw<{ id: string }[]>(messageIdsContainingSql(userId, text, conversationId, limit));
   return rows.map((row) => row.id);
+}
+
+/**
+ * messageIdsContaining's statement. The viewer's conversations come first, and each one's messages are
+ * read through its index (the LATERAL subquery with OFFSET 0 cannot be flattened into a join): with
+ * statistics, the planner otherwise prefers to scan every message and test strpos on all of them,
+ * reading every other user's text (25 MB of another user's messages took this user's query from 0.04
+ * to 119 ms, and past a 1 s statement timeout under load), since it prices strpos as cheap.
+ */
+export function messageIdsContainingSql(userId: string, text: string, conversationId: string | undefined, limit: number) {
+  return ownedStatement(
+    userId,
+    Prisma.sql`
+    SELECT m.id
+      FROM conversations c
+      CROSS JOIN LATERAL (
+        SELECT m.id FROM messages m
+         WHERE m.conversation_id = c.id AND strpos(lower(m.content), lower(${text})) > 0
+        OFFSET 0) m
+     WHERE ${owner("c")}
+       ${conversationId ? Prisma.sql`AND c.id = ${conversationId}` : Prisma.empty}
+     LIMIT ${limit}`,
+  );
 }
 
 /** The newest message of each conversation, in one statement for any number of conversations. */
